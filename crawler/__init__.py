@@ -1,0 +1,1 @@
+"""Page processing: extraction, metadata, relevance, dedup, versioning, Scrapy pipelines."""

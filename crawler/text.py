@@ -1,0 +1,59 @@
+"""Vietnamese text normalisation shared by extraction, relevance, dedup and search.
+
+Pages mix NFC and NFD and numeric entities; people search with and without diacritics.
+Everything that compares, hashes or indexes text goes through these functions so that
+the same word is always the same bytes.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import html
+import re
+import unicodedata
+
+_SPACES = re.compile(r"[ \t\u00a0\u2000-\u200b\u202f\u205f\u3000]+")
+_BLANK_LINES = re.compile(r"\n\s*\n+")
+_WORD = re.compile(r"\w+", re.UNICODE)
+
+
+def nfc(text: str) -> str:
+    """Return ``text`` in Unicode NFC with HTML entities (named and numeric) decoded."""
+    if "&" in text:
+        text = html.unescape(text)
+    return unicodedata.normalize("NFC", text)
+
+
+def tidy_whitespace(text: str) -> str:
+    """Collapse runs of spaces inside lines, strip lines, keep single blank-line-free paragraphs.
+
+    Paragraphs are separated by exactly one newline; empty lines are dropped.
+    """
+    lines = (_SPACES.sub(" ", line).strip() for line in text.replace("\r", "\n").split("\n"))
+    return "\n".join(line for line in lines if line)
+
+
+def normalise(text: str) -> str:
+    """NFC + entity decoding + tidy whitespace: the canonical form of stored text."""
+    return tidy_whitespace(nfc(text))
+
+
+def fold(text: str) -> str:
+    """Lower-case ASCII folding for diacritic-insensitive matching.
+
+    NFD, combining marks removed, ``đ``/``Đ`` mapped to ``d`` (it is a separate letter,
+    not a base letter with a mark, so NFD alone leaves it alone).
+    """
+    decomposed = unicodedata.normalize("NFD", nfc(text))
+    stripped = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    return stripped.replace("đ", "d").replace("Đ", "D").lower()
+
+
+def words(text: str) -> list[str]:
+    """Folded word tokens of ``text``."""
+    return _WORD.findall(fold(text))
+
+
+def content_hash(text: str) -> str:
+    """A stable hash of normalised text: equal for texts that differ only in form."""
+    return hashlib.sha256(normalise(text).encode("utf-8")).hexdigest()

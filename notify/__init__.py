@@ -1,0 +1,1 @@
+"""Turning stored alerts into messages and sending them with apprise."""

@@ -1,0 +1,1 @@
+"""Scrapy spiders: discovery of listings, feeds, sitemaps and article links."""
