@@ -1,0 +1,695 @@
+"""provwatch: crawl Vietnamese provincial news, keep each article once, alert on DX news.
+
+A thin layer of click commands: they parse options, call crawler/store/notify, and turn
+the project's errors into one clear line and an exit code.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import sys
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import click
+
+import settings as app_settings
+from crawler.runlock import RunLock, RunLocked
+from crawler.sources import Source, SourcesFileError, load_sources, select_sources
+from notify.targets import (
+    RedactingFilter,
+    Target,
+    TargetError,
+    targets_from_config,
+    targets_from_urls,
+)
+from store.db import Store, StoreError
+
+EXIT_OK = 0
+EXIT_CANNOT_RUN = 1
+EXIT_USAGE = 2  # click's own code for bad options
+EXIT_LOCKED = 75  # EX_TEMPFAIL: another run is active; cron may simply try later
+
+EXIT_CODES_HELP = f"""
+\b
+Exit codes:
+  {EXIT_OK}   the run completed (failed sources, if any, are listed in the summary)
+  {EXIT_CANNOT_RUN}   the run could not happen (bad sources file, database error, ...)
+  {EXIT_USAGE}   bad command-line usage
+  {EXIT_LOCKED}  another provwatch run holds the lock on this database
+"""
+
+logger = logging.getLogger("provwatch")
+
+
+class Context:
+    def __init__(self, db: str, verbosity: int, overrides: dict[str, Any] | None = None) -> None:
+        self.db = db
+        self.verbosity = verbosity
+        self.overrides = overrides or {}
+
+    def open_store(self) -> Store:
+        try:
+            return Store(self.db)
+        except StoreError as exc:
+            raise click.ClickException(str(exc)) from exc
+
+    @property
+    def log_level(self) -> str:
+        return {-1: "WARNING", 0: "INFO"}.get(self.verbosity, "DEBUG" if self.verbosity > 0
+                                              else "ERROR")
+
+
+def _setup_logging(verbosity: int, log_file: str | None) -> None:
+    level = logging.DEBUG if verbosity > 0 else logging.WARNING if verbosity < 0 else logging.INFO
+    handlers: list[logging.Handler] = [logging.StreamHandler(sys.stderr)]
+    if log_file:
+        from logging.handlers import RotatingFileHandler
+
+        handlers.append(RotatingFileHandler(log_file, maxBytes=5_000_000, backupCount=5,
+                                            encoding="utf-8"))
+    logging.basicConfig(level=level, handlers=handlers, force=True,
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+
+
+@click.group(epilog=EXIT_CODES_HELP)
+@click.option("--db", envvar="PROVWATCH_DB", default=app_settings.PROVWATCH_DB,
+              show_default=True, type=click.Path(dir_okay=False),
+              help="SQLite database file (env PROVWATCH_DB).")
+@click.option("-v", "--verbose", count=True, help="More log output (repeatable).")
+@click.option("-q", "--quiet", count=True, help="Less log output: warnings and errors only.")
+@click.option("--log-file", type=click.Path(dir_okay=False), envvar="PROVWATCH_LOG_FILE",
+              help="Also log to this file, rotated at 5 MB (env PROVWATCH_LOG_FILE).")
+@click.option("-s", "--set", "overrides", multiple=True, metavar="NAME=VALUE",
+              help="Override a Scrapy/provwatch setting from settings.py for this run "
+                   "(repeatable), e.g. -s DOWNLOAD_DELAY=2.")
+@click.version_option(package_name="provwatch")
+@click.pass_context
+def main(ctx: click.Context, db: str, verbose: int, quiet: int, log_file: str | None,
+         overrides: tuple[str, ...]) -> None:
+    """Crawl Vietnamese provincial news sites, store each article once, and alert on
+    digital-transformation (chuyển đổi số) news and on changes to tracked articles."""
+    _setup_logging(verbose - quiet, log_file)
+    ctx.obj = Context(db, verbose - quiet, _parse_overrides(overrides))
+
+
+def _parse_overrides(pairs: Sequence[str]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for pair in pairs:
+        name, sep, raw = pair.partition("=")
+        if not sep or not name.strip():
+            raise click.BadParameter(f"expected NAME=VALUE, got {pair!r}", param_hint="--set")
+        if not hasattr(app_settings, name.strip()) and not name.strip().isupper():
+            raise click.BadParameter(f"unknown setting {name!r}", param_hint="--set")
+        try:
+            value: Any = json.loads(raw)
+        except json.JSONDecodeError:
+            value = raw
+        out[name.strip()] = value
+    return out
+
+
+# -- shared helpers ----------------------------------------------------------------------
+def _load_sources(path: str | None, only: Sequence[str] = ()) -> list[Source]:
+    try:
+        return select_sources(load_sources(path), only)
+    except SourcesFileError as exc:
+        raise click.ClickException(str(exc)) from exc
+
+
+def _targets(urls: Sequence[str], config: str | None) -> list[Target]:
+    try:
+        targets = targets_from_urls(urls) if urls else []
+        if config:
+            targets += targets_from_config(config)
+    except TargetError as exc:
+        raise click.ClickException(str(exc)) from exc
+    secret_filter = RedactingFilter(t.url for t in targets)
+    for handler in logging.getLogger().handlers:
+        handler.addFilter(secret_filter)
+    return targets
+
+
+def _env_notify_urls(given: Sequence[str]) -> list[str]:
+    if given:
+        return list(given)
+    env = os.environ.get("PROVWATCH_NOTIFY", "").strip()
+    return [env] if env else []
+
+
+@contextmanager
+def _locked(db: str) -> Iterator[None]:
+    lock = RunLock(db)
+    try:
+        lock.acquire()
+    except RunLocked as exc:
+        click.echo(f"provwatch: {exc}; not starting", err=True)
+        sys.exit(EXIT_LOCKED)
+    except OSError as exc:
+        raise click.ClickException(f"cannot create lock file next to {db}: {exc}") from exc
+    try:
+        yield
+    finally:
+        lock.release()
+
+
+def _crawl(ctx: Context, store: Store, command: str, *, sources_file: str | None,
+           only: Sequence[str] = (), urls: Sequence[str] = (), topics: str | None = None,
+           ) -> tuple[int, dict[str, Any]]:
+    from crawler.runner import CrawlConfig, crawl_in_child
+
+    run_id = store.start_run(command, os.getpid())
+    config = CrawlConfig(db=ctx.db, run_id=run_id, sources_file=sources_file, only=list(only),
+                         urls=list(urls), topics_file=topics, log_level=ctx.log_level,
+                         overrides=ctx.overrides)
+    code = crawl_in_child(config)
+    row = store.run_row(run_id)
+    figures = json.loads(row["sources"]) if row.get("sources") else {}
+    if code != 0:
+        logger.error("the crawl process ended with exit code %s", code)
+    return run_id, {"crawl_exit": code, "sources": figures}
+
+
+def _failed_sources(figures: dict[str, dict[str, int]]) -> dict[str, str]:
+    failed: dict[str, str] = {}
+    for sid, fig in figures.items():
+        errors = {k.split("/", 1)[1]: v for k, v in fig.items() if k.startswith("errors/")}
+        if fig.get("start_failed") or (not fig.get("listing_pages") and not
+                                       fig.get("articles_fetched") and errors):
+            failed[sid] = ", ".join(f"{k}×{v}" for k, v in sorted(errors.items())) or "no page"
+    return failed
+
+
+SUMMARY_KEYS = ("listing_pages", "links_found", "articles_fetched", "new", "updated",
+                "unchanged", "duplicates", "not_modified", "known_skipped", "budget_cut",
+                "pagination_cut")
+
+
+def _print_summary(run_id: int, figures: dict[str, dict[str, int]], failed: dict[str, str],
+                   send: Any | None) -> None:
+    totals: dict[str, int] = {}
+    for fig in figures.values():
+        for k in SUMMARY_KEYS:
+            totals[k] = totals.get(k, 0) + int(fig.get(k, 0))
+    click.echo(f"provwatch run {run_id}: {len(figures)} sources, "
+               f"{totals.get('new', 0)} new, {totals.get('updated', 0)} updated, "
+               f"{totals.get('duplicates', 0)} duplicates, {totals.get('unchanged', 0)} unchanged, "
+               f"{totals.get('articles_fetched', 0)} article pages fetched")
+    for sid in sorted(figures):
+        fig = figures[sid]
+        parts = [f"{k}={fig[k]}" for k in SUMMARY_KEYS if fig.get(k)]
+        errors = [f"{k.split('/', 1)[1]}={v}" for k, v in sorted(fig.items())
+                  if k.startswith("errors/")]
+        state = "FAILED" if sid in failed else "ok"
+        click.echo(f"  {sid:<24} {state:<6} {' '.join(parts + errors)}")
+    if failed:
+        click.echo(f"failed sources ({len(failed)}): " +
+                   "; ".join(f"{sid} ({why})" for sid, why in sorted(failed.items())))
+    if send is not None:
+        line = f"alerts: {send.sent} sent, {send.failed} failed"
+        if send.errors:
+            line += " (" + "; ".join(f"{t}: {e}" for t, e in send.errors.items()) + ")"
+        click.echo(line)
+
+
+def _run(ctx: Context, command: str, *, sources: str | None, only: Sequence[str],
+         topics: str | None, targets: list[Target] | None, digest: bool) -> None:
+    from notify.send import send_pending
+
+    _load_sources(sources, only)  # fail fast, before locking, on a bad file or id
+    with _locked(ctx.db):
+        store = ctx.open_store()
+        run_id, result = _crawl(ctx, store, command, sources_file=sources, only=only,
+                                topics=topics)
+        figures = result["sources"]
+        failed = _failed_sources(figures)
+        report = None
+        if targets:
+            report = send_pending(store, targets, digest=digest,
+                                  max_age_days=app_settings.PROVWATCH_ALERT_MAX_AGE_DAYS)
+        status = "completed" if result["crawl_exit"] == 0 else "crawl_crashed"
+        summary = {"failed_sources": failed, "crawl_exit": result["crawl_exit"],
+                   "alerts_sent": report.sent if report else 0,
+                   "alerts_failed": report.failed if report else 0}
+        store.finish_run(run_id, status=status, exit_code=EXIT_OK, summary=summary,
+                         sources=figures)
+        _print_summary(run_id, figures, failed, report)
+        store.close()
+    if result["crawl_exit"] != 0:
+        raise click.ClickException(
+            f"the crawl process failed (exit {result['crawl_exit']}); see the log above")
+
+
+# -- commands ----------------------------------------------------------------------------
+sources_option = click.option(
+    "--sources", "sources", type=click.Path(dir_okay=False), envvar="PROVWATCH_SOURCES",
+    help="Sources TOML file (default: the bundled list; env PROVWATCH_SOURCES).")
+only_option = click.option("--only", multiple=True, metavar="ID",
+                           help="Crawl only this source id (repeatable).")
+topics_option = click.option("--topics", type=click.Path(dir_okay=False, exists=True),
+                             envvar="PROVWATCH_TOPICS",
+                             help="Topics TOML file (default: the bundled DX topic).")
+
+
+@main.command(epilog=EXIT_CODES_HELP)
+@sources_option
+@only_option
+@topics_option
+@click.option("--notify", "notify_urls", multiple=True, metavar="URL",
+              help="Apprise URL to alert (repeatable; default env PROVWATCH_NOTIFY, "
+                   "URLs separated by spaces).")
+@click.option("--notify-config", type=click.Path(dir_okay=False),
+              envvar="PROVWATCH_NOTIFY_CONFIG",
+              help="Apprise config file (YAML or TEXT) with tagged targets.")
+@click.option("--no-notify", is_flag=True, help="Crawl and queue alerts, but send nothing.")
+@click.option("--digest", is_flag=True, help="One message per target, grouped by province.")
+@click.pass_obj
+def run(ctx: Context, sources: str | None, only: tuple[str, ...], topics: str | None,
+        notify_urls: tuple[str, ...], notify_config: str | None, no_notify: bool,
+        digest: bool) -> None:
+    """Crawl the sources, store new articles and versions, then send pending alerts.
+
+    This is the nightly job. Without any apprise URL configured, alerts stay queued in the
+    database and are sent by a later run or by `provwatch notify send`.
+    """
+    targets = None if no_notify else _targets(_env_notify_urls(notify_urls), notify_config)
+    _run(ctx, "run", sources=sources, only=only, topics=topics, targets=targets, digest=digest)
+
+
+@main.command(epilog=EXIT_CODES_HELP)
+@sources_option
+@only_option
+@topics_option
+@click.pass_obj
+def crawl(ctx: Context, sources: str | None, only: tuple[str, ...], topics: str | None) -> None:
+    """Crawl and store like `run`, but send no alerts (they stay queued)."""
+    _run(ctx, "crawl", sources=sources, only=only, topics=topics, targets=None, digest=False)
+
+
+@main.command()
+@click.argument("urls", nargs=-1)
+@click.option("--source", "source_ids", multiple=True, metavar="ID",
+              help="Recrawl this whole source now (repeatable).")
+@sources_option
+@topics_option
+@click.pass_obj
+def recrawl(ctx: Context, urls: tuple[str, ...], source_ids: tuple[str, ...],
+            sources: str | None, topics: str | None) -> None:
+    """Fetch these article URLs (or whole sources) now and update what is stored.
+
+    Known articles are fetched again even when unchanged on record; a changed text becomes
+    a new version, with a change alert when the article is tracked.
+    """
+    if not urls and not source_ids:
+        raise click.UsageError("give article URLs or --source ID")
+    _load_sources(sources, source_ids)
+    with _locked(ctx.db):
+        store = ctx.open_store()
+        figures: dict[str, Any] = {}
+        run_ids = []
+        if urls:
+            run_id, result = _crawl(ctx, store, "recrawl", sources_file=sources, urls=urls,
+                                    topics=topics)
+            figures.update(result["sources"])
+            run_ids.append(run_id)
+        if source_ids:
+            run_id, result = _crawl(ctx, store, "recrawl", sources_file=sources,
+                                    only=source_ids, topics=topics)
+            figures.update(result["sources"])
+            run_ids.append(run_id)
+        failed = _failed_sources(figures)
+        for rid in run_ids:
+            store.finish_run(rid, status="completed", exit_code=EXIT_OK,
+                             summary={"failed_sources": failed}, sources=figures)
+        _print_summary(run_ids[-1], figures, failed, None)
+        store.close()
+
+
+@main.command()
+@click.argument("page")
+@click.option("--url", help="The page's URL (for a local file: where it came from).")
+@click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
+@topics_option
+@sources_option
+def extract(page: str, url: str | None, as_json: bool, topics: str | None,
+            sources: str | None) -> None:
+    """Extract one page (a file or an http(s) URL) and show what would be stored.
+
+    Prints url, title, author, published (ISO 8601, +07:00), text, relevant, score, matched.
+    """
+    from crawler.extract import ExtractionError
+    from crawler.relevance import TopicFileError, load_topics
+
+    from crawler.analyse import analyse_html
+    from crawler.fetch import FetchError, fetch_page
+
+    try:
+        if page.startswith(("http://", "https://")):
+            body = fetch_page(page)
+            url = url or page
+        else:
+            body = Path(page).read_bytes()
+            url = url or Path(page).resolve().as_uri()
+        source = None
+        if url.startswith(("http://", "https://")):
+            from crawler.urls import same_site
+
+            known = load_sources(sources) if sources else []
+            source = next((s for s in known if same_site(s.url, url)), None)
+        record, verdict = analyse_html(body, url, source=source, topics=load_topics(topics))
+    except (OSError, FetchError, ExtractionError, TopicFileError, SourcesFileError) as exc:
+        raise click.ClickException(f"{page}: {exc}") from exc
+    record.pop("topic", None)
+    if as_json:
+        click.echo(json.dumps(record, ensure_ascii=False, indent=2))
+        return
+    click.echo(f"{record['title']}\n{record['published'] or 'no date'} · "
+               f"{record['author'] or 'no author'}\n")
+    click.echo(record["text"])
+    click.echo(f"\nrelevant={record['relevant']} score={record['score']} "
+               f"matched={', '.join(record['matched'])}")
+
+
+EXPORT_FIELDS = ("id", "url", "canonical_url", "source", "province", "former_provinces",
+                 "title", "author", "published", "text", "relevant", "score", "matched", "topic",
+                 "duplicate_of", "version", "first_seen", "last_changed", "last_checked")
+
+
+def export_row(row: dict[str, Any]) -> dict[str, Any]:
+    out = {k: row.get(k) for k in EXPORT_FIELDS}
+    out["url"] = row.get("link") or row.get("url")
+    out["canonical_url"] = row.get("url")
+    out["relevant"] = bool(row.get("relevant"))
+    for key in ("matched", "former_provinces"):
+        out[key] = json.loads(row[key]) if isinstance(row.get(key), str) else (row.get(key) or [])
+    return out
+
+
+@main.command()
+@click.option("--format", "fmt", type=click.Choice(["jsonl", "json"]), default="jsonl",
+              show_default=True, help="Output format.")
+@click.option("--output", "-o", type=click.File("w", encoding="utf-8"), default="-",
+              help="Write to this file instead of standard output.")
+@click.option("--relevant-only", is_flag=True, help="Only articles flagged relevant.")
+@click.option("--province", help="Only articles of this province (current or former name).")
+@click.pass_obj
+def export(ctx: Context, fmt: str, output: Any, relevant_only: bool,
+           province: str | None) -> None:
+    """Export stored articles, one JSON object per article."""
+    from crawler.provinces import province_matches
+
+    store = ctx.open_store()
+    rows = []
+    for row in store.iter_articles():
+        item = export_row(row)
+        if relevant_only and not item["relevant"]:
+            continue
+        if province and not province_matches(province, item["province"],
+                                             item["former_provinces"]):
+            continue
+        if fmt == "jsonl":
+            output.write(json.dumps(item, ensure_ascii=False) + "\n")
+        else:
+            rows.append(item)
+    if fmt == "json":
+        output.write(json.dumps(rows, ensure_ascii=False, indent=2) + "\n")
+
+
+@main.command()
+@click.argument("query", nargs=-1, required=True)
+@click.option("--limit", default=20, show_default=True, help="Maximum results.")
+@click.option("--json", "as_json", is_flag=True, help="Print results as JSON lines.")
+@click.pass_obj
+def search(ctx: Context, query: tuple[str, ...], limit: int, as_json: bool) -> None:
+    """Full-text search of stored titles and texts (diacritics optional: `chuyen doi so`)."""
+    store = ctx.open_store()
+    rows = store.search(" ".join(query), limit=limit)
+    if not rows:
+        click.echo("no match", err=True)
+        return
+    for row in rows:
+        if as_json:
+            click.echo(json.dumps(row, ensure_ascii=False))
+        else:
+            flag = "DX" if row["relevant"] else "  "
+            click.echo(f"{row['id']:>6} {flag} {row['published'] or '':<25.25} "
+                       f"[{row['source']}] {row['title']}\n       {row['url']}\n"
+                       f"       {row['snippet']}")
+
+
+def _find_article(store: Store, ref: str) -> dict[str, Any] | None:
+    from crawler.urls import canonical_url
+
+    if ref.isdigit():
+        return store.article_by_id(int(ref))
+    return store.article_by_url(canonical_url(ref))
+
+
+@main.command()
+@click.argument("ref", metavar="URL_OR_ID")
+@topics_option
+@click.pass_obj
+def explain(ctx: Context, ref: str, topics: str | None) -> None:
+    """Explain why an article was (or was not) flagged: score, threshold, terms and where.
+
+    A stored article (by id or URL) is explained from its stored text; an unknown URL is
+    fetched and extracted first.
+    """
+    from crawler.extract import ExtractedPage, ExtractionError, extract_page
+    from crawler.relevance import TopicFileError, load_topics
+
+    from crawler.analyse import classify_page
+    from crawler.fetch import FetchError, fetch_page
+
+    try:
+        topic_list = load_topics(topics)
+    except TopicFileError as exc:
+        raise click.ClickException(str(exc)) from exc
+    store = ctx.open_store()
+    row = _find_article(store, ref)
+    if row is not None:
+        page = ExtractedPage(url=row["link"] or row["url"], title=row["title"],
+                             author=row["author"], published=None, text=row["text"] or "",
+                             lead=row["lead"] or "")
+        click.echo(f"article {row['id']} [{row['source']}] version {row['version']}")
+        if row["duplicate_of"]:
+            click.echo(f"duplicate of article {row['duplicate_of']}: copies never alert")
+    elif ref.startswith(("http://", "https://")):
+        try:
+            page = extract_page(fetch_page(ref), ref)
+        except (FetchError, ExtractionError) as exc:
+            raise click.ClickException(f"{ref}: {exc}") from exc
+        click.echo(f"not stored; fetched {ref} now")
+    else:
+        raise click.ClickException(f"no stored article with id or URL {ref!r}")
+    click.echo(f"title: {page.title}")
+    click.echo(classify_page(page, topic_list).explain())
+
+
+@main.command()
+@click.argument("article_id", type=int)
+@click.pass_obj
+def history(ctx: Context, article_id: int) -> None:
+    """List the stored versions of an article, with what changed in each."""
+    store = ctx.open_store()
+    if store.article_by_id(article_id) is None:
+        raise click.ClickException(f"no article with id {article_id}")
+    for v in store.versions(article_id):
+        diff = v["diff"] or ""
+        added = sum(1 for line in diff.split("\n") if line.startswith("+") and
+                    not line.startswith("+++"))
+        removed = sum(1 for line in diff.split("\n") if line.startswith("-") and
+                      not line.startswith("---"))
+        change = "first seen" if v["version"] == 1 else f"+{added} -{removed} lines"
+        click.echo(f"v{v['version']:<3} {v['seen_at']}  {change:<16} {v['title']}")
+
+
+@main.command()
+@click.argument("article_id", type=int)
+@click.argument("versions", nargs=-1, type=int)
+@click.pass_obj
+def diff(ctx: Context, article_id: int, versions: tuple[int, ...]) -> None:
+    """Show the difference between two versions of an article (default: the last two)."""
+    from crawler.versions import text_diff
+
+    store = ctx.open_store()
+    stored = {v["version"]: v for v in store.versions(article_id)}
+    if not stored:
+        raise click.ClickException(f"no article with id {article_id}")
+    if len(versions) not in (0, 2):
+        raise click.UsageError("give two version numbers, or none for the last two")
+    last = max(stored)
+    v1, v2 = versions if versions else (max(last - 1, 1), last)
+    for v in (v1, v2):
+        if v not in stored:
+            raise click.ClickException(f"article {article_id} has no version {v} "
+                                       f"(versions 1..{last})")
+    a, b = stored[v1], stored[v2]
+    out = text_diff(a["title"], a["text"] or "", b["title"], b["text"] or "",
+                    max_lines=10_000)
+    click.echo(out or f"versions {v1} and {v2} are identical")
+
+
+notify_urls_option = click.option(
+    "--notify", "notify_urls", multiple=True, metavar="URL",
+    help="Apprise URL (repeatable; default env PROVWATCH_NOTIFY).")
+notify_config_option = click.option(
+    "--notify-config", type=click.Path(dir_okay=False), envvar="PROVWATCH_NOTIFY_CONFIG",
+    help="Apprise config file (YAML or TEXT) with tagged targets.")
+
+
+@main.group()
+def notify() -> None:
+    """Inspect and flush the alert outbox, or send a test message."""
+
+
+@notify.command("test")
+@click.argument("url", required=False)
+@notify_config_option
+def notify_test(url: str | None, notify_config: str | None) -> None:
+    """Send a sample alert to URL (or to the configured targets) and say if it arrived."""
+    from notify.messages import article_message
+    from notify.send import deliver_with_apprise
+
+    targets = _targets(_env_notify_urls([url] if url else []), notify_config)
+    if not targets:
+        raise click.UsageError("give an apprise URL, --notify-config or PROVWATCH_NOTIFY")
+    message = article_message({
+        "kind": "test", "title": "Thử nghiệm provwatch: tỉnh đẩy mạnh chuyển đổi số",
+        "province": "Tuyên Quang", "former_provinces": ["Hà Giang"],
+        "source": "provwatch", "topic_name": "Chuyển đổi số",
+        "matched": ["chuyển đổi số", "chính quyền số"],
+        "lead": "Đây là tin nhắn thử của provwatch. Nếu bạn đọc được dòng này, kênh cảnh báo "
+                "đã hoạt động.", "url": "https://example.com/provwatch-test"})
+    failures = 0
+    for target in targets:
+        ok, error = deliver_with_apprise(target, message)
+        click.echo(f"{target.label}: {'sent' if ok else 'FAILED: ' + (error or '')}")
+        failures += not ok
+    if failures:
+        raise click.ClickException(f"{failures} of {len(targets)} targets failed")
+
+
+@notify.command("pending")
+@notify_urls_option
+@notify_config_option
+@click.pass_obj
+def notify_pending(ctx: Context, notify_urls: tuple[str, ...],
+                   notify_config: str | None) -> None:
+    """List queued alerts (per target when targets are configured)."""
+    from notify.send import pending_for
+
+    store = ctx.open_store()
+    targets = _targets(_env_notify_urls(notify_urls), notify_config)
+    if targets:
+        for target in targets:
+            alerts = pending_for(store, target, app_settings.PROVWATCH_ALERT_MAX_AGE_DAYS)
+            click.echo(f"{target.label}: {len(alerts)} pending")
+            for a in alerts:
+                click.echo(f"  #{a['id']} {a['kind']:<8} {a['created']} "
+                           f"{a['payload'].get('title', '')}")
+        return
+    rows = store.all_unsent_alerts()
+    if not rows:
+        click.echo("the outbox is empty")
+    for a in rows:
+        errors = f"  last errors: {a['errors']}" if a.get("errors") else ""
+        click.echo(f"#{a['id']} {a['kind']:<8} {a['created']} sent to {a['sent_to']} "
+                   f"target(s)  {a['payload'].get('title', '')}{errors}")
+
+
+@notify.command("send")
+@notify_urls_option
+@notify_config_option
+@click.option("--digest", is_flag=True, help="One message per target, grouped by province.")
+@click.option("--dry-run", is_flag=True, help="Print what would be sent; send nothing.")
+@click.pass_obj
+def notify_send(ctx: Context, notify_urls: tuple[str, ...], notify_config: str | None,
+                digest: bool, dry_run: bool) -> None:
+    """Send pending alerts now, without crawling."""
+    from notify.send import send_pending
+
+    targets = _targets(_env_notify_urls(notify_urls), notify_config)
+    if not targets:
+        raise click.UsageError("no targets: give --notify, --notify-config or PROVWATCH_NOTIFY")
+    with _locked(ctx.db):
+        store = ctx.open_store()
+        report = send_pending(store, targets, digest=digest, dry_run=dry_run,
+                              max_age_days=app_settings.PROVWATCH_ALERT_MAX_AGE_DAYS,
+                              echo=click.echo)
+    if dry_run:
+        return
+    click.echo(f"alerts: {report.sent} sent, {report.failed} failed")
+    for label, error in report.errors.items():
+        click.echo(f"  {label}: {error}", err=True)
+
+
+@main.group("sources")
+def sources_group() -> None:
+    """List the configured sources, or check what a source's start page offers."""
+
+
+@sources_group.command("list")
+@sources_option
+@click.option("--province", help="Only sources of this province (current or former name).")
+def sources_list(sources: str | None, province: str | None) -> None:
+    """List sources with their province (and former province) and start URL."""
+    from crawler.provinces import province_matches
+
+    shown = 0
+    for src in _load_sources(sources):
+        if province and not province_matches(province, src.province, list(src.former_provinces)):
+            continue
+        former = f" (trước 2025: {', '.join(src.former_provinces)})" \
+            if src.former_provinces else ""
+        click.echo(f"{src.id:<28} {src.kind:<10} {(src.province or 'toàn quốc') + former:<40} "
+                   f"{src.url}")
+        shown += 1
+    click.echo(f"{shown} sources", err=True)
+
+
+@sources_group.command("check")
+@click.argument("source_ids", nargs=-1, metavar="[ID]...")
+@sources_option
+def sources_check(source_ids: tuple[str, ...], sources: str | None) -> None:
+    """Fetch each source's start page and report the discovery routes found there."""
+    from crawler.sourcecheck import check_source
+
+    failures = 0
+    for src in _load_sources(sources, source_ids):
+        report = check_source(src)
+        click.echo(report.render())
+        failures += not report.ok
+    if failures:
+        raise click.ClickException(f"{failures} source(s) could not be checked")
+
+
+@main.command()
+@click.pass_obj
+def status(ctx: Context) -> None:
+    """Show recent runs and each source's last figures, streaks and last success."""
+    store = ctx.open_store()
+    runs = store.runs(limit=5)
+    if not runs:
+        click.echo("no runs yet")
+    for r in runs:
+        summary = json.loads(r["summary"]) if r.get("summary") else {}
+        failed = summary.get("failed_sources") or {}
+        click.echo(f"run {r['id']} {r['command']:<8} {r['started']} → {r['finished'] or '…'} "
+                   f"{r['status']}" + (f", failed: {', '.join(failed)}" if failed else ""))
+    health = store.all_health()
+    if health:
+        click.echo("")
+        click.echo(f"{'source':<28} {'last success':<26} fail empty short  articles")
+    for h in health:
+        click.echo(f"{h['source']:<28} {h['last_success'] or 'never':<26} "
+                   f"{h['fail_streak']:>4} {h['empty_streak']:>5} {h['short_streak']:>5} "
+                   f"{store.count('articles', 'source = ?', [h['source']]):>9}")
+
+
+if __name__ == "__main__":
+    main()

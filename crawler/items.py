@@ -1,0 +1,29 @@
+"""The item a spider yields for every fetched article page."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass
+class PageItem:
+    """One fetched article page on its way through the pipelines.
+
+    The spider fills the fetch fields; ExtractPipeline adds ``page``, ClassifyPipeline
+    adds ``verdict`` and ``record``, StorePipeline adds ``outcome``.
+    """
+
+    url: str                     # the URL as fetched (after redirects)
+    source: str                  # source id
+    body: bytes
+    encoding: str | None = None
+    requested_url: str | None = None
+    canonical_hint: str | None = None  # <link rel="canonical"> of the page, if any
+    etag: str | None = None
+    last_modified: str | None = None
+    forced: bool = False         # recrawl: process even when unchanged
+    page: Any = None
+    verdict: Any = None
+    record: dict[str, Any] = field(default_factory=dict)
+    outcome: str | None = None

@@ -1,0 +1,198 @@
+"""Item pipelines, in the order an article goes through them:
+
+ExtractPipeline (trafilatura, off the reactor thread) → ClassifyPipeline (topics) →
+StorePipeline (exact and near duplicates, versions, the article write and its alert in one
+transaction).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from typing import Any
+
+from scrapy import signals
+from scrapy.exceptions import DropItem
+from scrapy.utils.defer import deferred_to_future
+from twisted.internet import threads
+
+from crawler.alerts import article_alert
+from crawler.analyse import article_record, classify_page, hints_for
+from crawler.dedup import DUPLICATE_JACCARD, fingerprint
+from crawler.extract import ExtractedPage, ExtractionError, extract_page
+from crawler.items import PageItem
+from crawler.provinces import detect_province
+from crawler.relevance import Topic, load_topics
+from crawler.sources import Source
+from crawler.storeaccess import close_store, store_for
+from crawler.urls import canonical_url
+from crawler.versions import is_change, text_diff, text_key
+from store.db import Row, Store
+
+logger = logging.getLogger(__name__)
+MIN_SHINGLES_FOR_NEAR_DUP = 12
+
+
+def _count(crawler: Any, source: str, key: str) -> None:
+    spider = crawler.spider
+    if hasattr(spider, "count"):
+        spider.count(source, key)
+
+
+def _source(crawler: Any, source_id: str) -> Source | None:
+    return getattr(crawler.spider, "by_id", {}).get(source_id)
+
+
+def _extract(item: PageItem, source: Source | None) -> ExtractedPage:
+    html: str | bytes = item.body
+    if item.encoding:
+        html = item.body.decode(item.encoding, errors="replace")
+    return extract_page(html, item.url, hints_for(source))
+
+
+class ExtractPipeline:
+    """Title, text, date and author of the page, or the item dropped with the reason."""
+
+    def __init__(self, crawler: Any) -> None:
+        self.crawler = crawler
+        self.in_thread = crawler.settings.getbool("PROVWATCH_EXTRACT_IN_THREAD", True)
+
+    @classmethod
+    def from_crawler(cls, crawler: Any) -> ExtractPipeline:
+        return cls(crawler)
+
+    async def process_item(self, item: PageItem) -> PageItem:
+        source = _source(self.crawler, item.source)
+        try:
+            if self.in_thread:
+                item.page = await deferred_to_future(
+                    threads.deferToThread(_extract, item, source))
+            else:
+                item.page = _extract(item, source)
+        except ExtractionError as exc:
+            _count(self.crawler, item.source, "errors/extraction")
+            raise DropItem(f"source {item.source}: cannot extract {item.url}: {exc}") from exc
+        return item
+
+
+class ClassifyPipeline:
+    """Relevance of the extracted article for each topic; builds the stored record."""
+
+    def __init__(self, crawler: Any) -> None:
+        self.crawler = crawler
+        path = crawler.settings.get("PROVWATCH_TOPICS")
+        self.topics: Sequence[Topic] = load_topics(path)
+
+    @classmethod
+    def from_crawler(cls, crawler: Any) -> ClassifyPipeline:
+        return cls(crawler)
+
+    def process_item(self, item: PageItem) -> PageItem:
+        item.verdict = classify_page(item.page, self.topics)
+        item.record = article_record(item.page, item.verdict)
+        return item
+
+
+class StorePipeline:
+    """Writes each article once: new story, duplicate of a story, new version, or nothing."""
+
+    def __init__(self, crawler: Any) -> None:
+        self.crawler = crawler
+        self.min_text = crawler.settings.getint("PROVWATCH_MIN_TEXT_CHARS", 80)
+        crawler.signals.connect(self.spider_closed, signal=signals.spider_closed)
+
+    @classmethod
+    def from_crawler(cls, crawler: Any) -> StorePipeline:
+        return cls(crawler)
+
+    @property
+    def store(self) -> Store:
+        return store_for(self.crawler)
+
+    def spider_closed(self) -> None:
+        close_store(self.crawler)
+
+    def process_item(self, item: PageItem) -> PageItem:
+        record = item.record
+        text = record.get("text") or ""
+        if len(text) < self.min_text:
+            _count(self.crawler, item.source, "errors/empty_text")
+            raise DropItem(f"source {item.source}: no article text at {item.url} "
+                           f"({len(text)} characters)")
+        key = canonical_url(item.url)
+        existing = self.store.article_by_url(key)
+        if existing is None and item.canonical_hint:
+            hinted = canonical_url(item.canonical_hint)
+            existing = self.store.article_by_url(hinted)
+            key = hinted if existing is None else key
+        if existing is None and item.requested_url:
+            existing = self.store.article_by_url(canonical_url(item.requested_url))
+        if existing is not None:
+            item.outcome = self._update(item, existing)
+        else:
+            item.outcome = self._insert(item, key)
+        _count(self.crawler, item.source, item.outcome)
+        return item
+
+    def _place(self, item: PageItem) -> tuple[str | None, list[str], str]:
+        source = _source(self.crawler, item.source)
+        if source is not None and source.province:
+            return source.province, list(source.former_provinces), source.name
+        record = item.record
+        province, former = detect_province(f"{record.get('title') or ''}\n{item.page.lead}")
+        if province is None:
+            province, former = detect_province(record.get("text") or "")
+        return province, former, source.name if source else item.source
+
+    def _insert(self, item: PageItem, key: str) -> str:
+        record = item.record
+        province, former, source_name = self._place(item)
+        digest = text_key(record["text"])
+        original = self.store.article_by_hash(digest)
+        fp = fingerprint(record["text"])
+        if original is None and len(fp.buckets) and \
+                len(record["text"].split()) >= MIN_SHINGLES_FOR_NEAR_DUP:
+            for candidate in self.store.lsh_candidates(fp.buckets):
+                signature = self.store.signature(candidate)
+                if signature is not None and fp.jaccard(signature) >= DUPLICATE_JACCARD:
+                    original = self.store.article_by_id(candidate)
+                    break
+        duplicate_of = None
+        if original is not None:
+            duplicate_of = original["duplicate_of"] or original["id"]
+        row: Row = {
+            **{k: v for k, v in record.items() if k != "url"},
+            "url": key, "link": item.url, "source": item.source, "province": province,
+            "former_provinces": former, "lead": item.page.lead,
+            "relevant": int(bool(record["relevant"])), "content_hash": digest,
+            "duplicate_of": duplicate_of, "etag": item.etag,
+            "last_modified": item.last_modified,
+        }
+        alert = None
+        if record["relevant"] and duplicate_of is None:
+            alert = article_alert("new", row, item.verdict, source_name)
+        self.store.insert_article(row, signature=fp.signature, buckets=fp.buckets, alert=alert)
+        return "duplicates" if duplicate_of else "new"
+
+    def _update(self, item: PageItem, existing: Row) -> str:
+        record = item.record
+        digest = text_key(record["text"])
+        if not is_change(existing["title"], existing["content_hash"], record["title"], digest):
+            self.store.touch_article(existing["id"], etag=item.etag,
+                                     last_modified=item.last_modified)
+            return "unchanged"
+        diff = text_diff(existing["title"], existing["text"] or "", record["title"],
+                         record["text"])
+        changes: Row = {k: v for k, v in record.items() if k not in ("url",)}
+        changes.update(relevant=int(bool(record["relevant"])), content_hash=digest,
+                       lead=item.page.lead, etag=item.etag, last_modified=item.last_modified,
+                       link=item.url)
+        alert = None
+        tracked = bool(existing["relevant"]) or bool(record["relevant"])
+        if tracked and existing["duplicate_of"] is None:
+            source = _source(self.crawler, item.source)
+            merged = {**existing, **changes}
+            alert = article_alert("changed", merged, item.verdict,
+                                  source.name if source else item.source, diff=diff)
+        self.store.add_version(existing["id"], changes, diff=diff, alert=alert)
+        return "updated"

@@ -1,0 +1,43 @@
+"""Extension: writes what each source did into the run's row when the spider closes.
+
+The CLI passes ``PROVWATCH_RUN_ID``; under plain ``scrapy crawl`` a run row is created.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+from scrapy import signals
+
+from crawler.storeaccess import close_store, store_for
+
+
+class RunRecorder:
+    def __init__(self, crawler: Any) -> None:
+        self.crawler = crawler
+        self.run_id: int | None = crawler.settings.getint("PROVWATCH_RUN_ID") or None
+        crawler.signals.connect(self.spider_opened, signal=signals.spider_opened)
+        crawler.signals.connect(self.spider_closed, signal=signals.spider_closed)
+
+    @classmethod
+    def from_crawler(cls, crawler: Any) -> RunRecorder:
+        return cls(crawler)
+
+    def spider_opened(self) -> None:
+        spider = self.crawler.spider
+        store = store_for(self.crawler)
+        store.upsert_sources([
+            {"id": s.id, "name": s.name, "province": s.province,
+             "former_provinces": list(s.former_provinces), "kind": s.kind, "url": s.url}
+            for s in getattr(spider, "sources", [])])
+        if self.run_id is None:
+            self.run_id = store.start_run("scrapy crawl", os.getpid())
+
+    def spider_closed(self, reason: str) -> None:
+        spider = self.crawler.spider
+        figures = {sid: dict(c) for sid, c in getattr(spider, "figures", {}).items()}
+        store = store_for(self.crawler)
+        store.finish_run(self.run_id or 0, status=f"crawled:{reason}", exit_code=0,
+                         summary={"finish_reason": reason}, sources=figures)
+        close_store(self.crawler)

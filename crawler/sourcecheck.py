@@ -1,0 +1,63 @@
+"""``provwatch sources check``: what a source's start page offers for discovery."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from urllib.parse import urljoin
+
+from parsel import Selector
+
+from crawler.fetch import FetchError, fetch_page
+from crawler.sources import Source
+
+
+@dataclass
+class SourceCheck:
+    source: Source
+    ok: bool = False
+    error: str | None = None
+    feeds: list[str] = field(default_factory=list)
+    sitemaps: list[str] = field(default_factory=list)
+    article_links: list[str] = field(default_factory=list)
+    next_page: str | None = None
+    robots: str = "not checked"
+
+    def render(self) -> str:
+        head = f"{self.source.id} ({self.source.url})"
+        if not self.ok:
+            return f"{head}\n  FAILED: {self.error}"
+        lines = [head,
+                 f"  robots.txt: {self.robots}",
+                 f"  feeds: {', '.join(self.feeds) or 'none announced'}",
+                 f"  sitemaps: {', '.join(self.sitemaps) or 'none in robots.txt'}",
+                 f"  article links on the start page: {len(self.article_links)}"]
+        lines += [f"    {u}" for u in self.article_links[:5]]
+        lines.append(f"  next listing page: {self.next_page or 'none found'}")
+        return "\n".join(lines)
+
+
+def check_source(source: Source) -> SourceCheck:
+    from spiders.discovery import announced_feeds, article_links, next_page
+
+    report = SourceCheck(source)
+    try:
+        body = fetch_page(source.url)
+    except FetchError as exc:
+        report.error = str(exc)
+        return report
+    sel = Selector(text=body.decode("utf-8", errors="replace"))
+    pattern = re.compile(source.article_pattern) if source.article_pattern else None
+    report.ok = True
+    report.feeds = list(dict.fromkeys([*source.feeds, *announced_feeds(sel, source.url)]))
+    report.article_links = article_links(sel, source.url, source.url, pattern)
+    report.next_page = next_page(sel, source.url, source.url)
+    try:
+        robots = fetch_page(urljoin(source.url, "/robots.txt")).decode("utf-8", "replace")
+        report.robots = "found"
+        report.sitemaps = list(dict.fromkeys([*source.sitemaps, *re.findall(
+            r"(?im)^\s*sitemap:\s*(\S+)", robots)]))
+    except FetchError as exc:
+        report.robots = f"unavailable ({exc})"
+        report.sitemaps = list(source.sitemaps)
+    return report

@@ -1,0 +1,60 @@
+"""Scrapy settings and provwatch's application defaults, in one place.
+
+``scrapy crawl provwatch`` reads this module through scrapy.cfg; the provwatch CLI starts
+from the same settings and overrides only what its options say. Every ``PROVWATCH_*``
+setting below is the single definition of that default.
+"""
+
+BOT_NAME = "provwatch"
+SPIDER_MODULES = ["spiders.source_spider"]
+NEWSPIDER_MODULE = "spiders"
+
+# -- politeness ----------------------------------------------------------------------------
+USER_AGENT = "provwatch/0.1 (+https://github.com/provwatch/provwatch; news monitoring bot)"
+ROBOTSTXT_OBEY = True
+AUTOTHROTTLE_ENABLED = True
+AUTOTHROTTLE_START_DELAY = 1.0
+AUTOTHROTTLE_MAX_DELAY = 30.0
+AUTOTHROTTLE_TARGET_CONCURRENCY = 1.0
+DOWNLOAD_DELAY = 0.5
+CONCURRENT_REQUESTS = 16
+CONCURRENT_REQUESTS_PER_DOMAIN = 2
+DOWNLOAD_TIMEOUT = 30
+DNS_TIMEOUT = 20
+RETRY_ENABLED = True
+RETRY_TIMES = 2
+RETRY_HTTP_CODES = [500, 502, 503, 504, 522, 524, 408, 429]
+DOWNLOAD_MAXSIZE = 10 * 1024 * 1024
+DOWNLOAD_WARNSIZE = 4 * 1024 * 1024
+REDIRECT_MAX_TIMES = 5
+COOKIES_ENABLED = False
+TELNETCONSOLE_ENABLED = False
+LOG_LEVEL = "INFO"
+REQUEST_FINGERPRINTER_IMPLEMENTATION = "2.7"
+FEED_EXPORT_ENCODING = "utf-8"
+
+# -- components ----------------------------------------------------------------------------
+DOWNLOADER_MIDDLEWARES = {
+    "crawler.middlewares.IncrementalMiddleware": 650,
+}
+ITEM_PIPELINES = {
+    "crawler.pipelines.ExtractPipeline": 100,
+    "crawler.pipelines.ClassifyPipeline": 200,
+    "crawler.pipelines.StorePipeline": 300,
+}
+EXTENSIONS = {
+    "crawler.runrecord.RunRecorder": 500,
+}
+
+# -- provwatch -----------------------------------------------------------------------------
+PROVWATCH_DB = "provwatch.db"          # SQLite file, relative to the working directory
+PROVWATCH_SOURCES = None               # sources TOML; None = the bundled list
+PROVWATCH_TOPICS = None                # topics TOML; None = the bundled DX topic
+PROVWATCH_RUN_ID = 0                   # set by the CLI; 0 = create a run row
+PROVWATCH_MAX_PAGES = 3                # listing pages followed per listing (pagination bound)
+PROVWATCH_PAGE_BUDGET = 300            # requests per source per run
+PROVWATCH_RECHECK_DAYS = 3             # known articles this recent are re-checked (304s)
+PROVWATCH_MIN_TEXT_CHARS = 80          # shorter extracted text is reported, not stored
+PROVWATCH_EXTRACT_IN_THREAD = True     # run extraction off the reactor thread
+PROVWATCH_ALERT_MAX_AGE_DAYS = 14      # queued alerts older than this are not sent
+PROVWATCH_LOCK_STALE_HOURS = 12        # a run lock older than this (or of a dead pid) is stale

@@ -1,0 +1,72 @@
+"""Schema and migrations. The database's ``PRAGMA user_version`` is the schema version.
+
+Each migration is a function from version N-1 to N, applied in one transaction; an older
+database is brought up to date on open, and a newer one is refused with a clear message.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import sqlite_utils
+
+FTS_TOKENIZE = "unicode61 remove_diacritics 2"
+
+
+def _v1(db: sqlite_utils.Database) -> None:
+    db.table("sources").create(
+        {"id": str, "name": str, "province": str, "former_provinces": str, "kind": str,
+         "url": str, "updated": str},
+        pk="id", if_not_exists=True)  # fmt: skip
+    db.table("articles").create(
+        {
+            "id": int, "url": str, "link": str, "source": str, "province": str,
+            "former_provinces": str,
+            "title": str, "author": str, "published": str, "text": str, "lead": str,
+            "relevant": int, "score": float, "matched": str, "topic": str,
+            "duplicate_of": int, "version": int, "content_hash": str,
+            "first_seen": str, "last_changed": str, "last_checked": str,
+            "etag": str, "last_modified": str,
+            "title_folded": str, "text_folded": str,
+        },
+        pk="id", not_null={"url"}, if_not_exists=True,
+        foreign_keys=[("duplicate_of", "articles", "id")],
+    )  # fmt: skip
+    db.table("articles").create_index(["url"], unique=True, if_not_exists=True)
+    db.table("articles").create_index(["content_hash"], if_not_exists=True)
+    db.table("articles").create_index(["source"], if_not_exists=True)
+    db.table("articles").enable_fts(
+        ["title_folded", "text_folded"], tokenize=FTS_TOKENIZE, create_triggers=True)
+    db.table("versions").create(
+        {"article_id": int, "version": int, "title": str, "text": str, "content_hash": str,
+         "diff": str, "seen_at": str},
+        pk=("article_id", "version"), if_not_exists=True,
+        foreign_keys=[("article_id", "articles", "id")])  # fmt: skip
+    db.table("runs").create(
+        {"id": int, "command": str, "started": str, "finished": str, "status": str,
+         "exit_code": int, "summary": str, "sources": str, "pid": int},
+        pk="id", if_not_exists=True)  # fmt: skip
+    db.table("alerts").create(
+        {"id": int, "kind": str, "article_id": int, "version": int, "created": str,
+         "run_id": int, "topic": str, "province": str, "payload": str, "tags": str},
+        pk="id", if_not_exists=True)  # fmt: skip
+    db.table("alerts").create_index(["article_id", "kind", "version"], unique=True,
+                                    if_not_exists=True)
+    db.table("deliveries").create(
+        {"alert_id": int, "target": str, "target_label": str, "status": str, "attempts": int,
+         "last_error": str, "first_try": str, "sent_at": str},
+        pk=("alert_id", "target"), if_not_exists=True,
+        foreign_keys=[("alert_id", "alerts", "id")])  # fmt: skip
+    db.table("lsh_bands").create(
+        {"bucket": str, "article_id": int}, pk=("bucket", "article_id"), if_not_exists=True)
+    db.table("signatures").create({"article_id": int, "minhash": bytes}, pk="article_id",
+                            if_not_exists=True)
+    db.table("source_health").create(
+        {"source": str, "last_run": int, "last_success": str, "last_error": str,
+         "fail_streak": int, "empty_streak": int, "short_streak": int,
+         "median_length": float, "alerted": str, "figures": str},
+        pk="source", if_not_exists=True)  # fmt: skip
+
+
+MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [_v1]
+SCHEMA_VERSION = len(MIGRATIONS)

@@ -1,0 +1,177 @@
+"""Real local parts for tests: an HTTP site server, a JSON webhook, an SMTP server.
+
+Nothing here mocks provwatch: the crawler fetches from a real socket on 127.0.0.1, apprise
+posts to a real HTTP endpoint and speaks SMTP to a real aiosmtpd server.
+"""
+
+from __future__ import annotations
+
+import json
+import socket
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from email import message_from_bytes, policy
+from email.message import EmailMessage
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+from aiosmtpd.controller import Controller
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@dataclass
+class Page:
+    body: bytes | str
+    status: int = 200
+    headers: dict[str, str] = field(default_factory=dict)
+    content_type: str = "text/html; charset=utf-8"
+    delay: float = 0.0
+
+
+Route = Page | Callable[[BaseHTTPRequestHandler], Page]
+
+
+class SiteServer:
+    """Serves ``routes`` (path with query → Page) and records every request path."""
+
+    def __init__(self, routes: dict[str, Route] | None = None) -> None:
+        self.routes: dict[str, Route] = dict(routes or {})
+        self.requests: list[tuple[str, str, dict[str, str]]] = []
+        server = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, *args: Any) -> None:
+                pass
+
+            def do_GET(self) -> None:
+                server.requests.append(("GET", self.path, dict(self.headers)))
+                route = server.routes.get(self.path)
+                if route is None:
+                    page = Page("not found", status=404, content_type="text/plain")
+                elif callable(route):
+                    page = route(self)
+                else:
+                    page = route
+                if page.delay:
+                    time.sleep(page.delay)
+                body = page.body.encode("utf-8") if isinstance(page.body, str) else page.body
+                self.send_response(page.status)
+                if page.status != 304:
+                    self.send_header("Content-Type", page.content_type)
+                for k, v in page.headers.items():
+                    self.send_header(k, v)
+                self.send_header("Content-Length", str(0 if page.status == 304 else len(body)))
+                self.end_headers()
+                if page.status != 304:
+                    self.wfile.write(body)
+
+        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.httpd.daemon_threads = True
+        self.port = self.httpd.server_address[1]
+        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+
+    @property
+    def base(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def paths(self) -> list[str]:
+        return [p for _, p, _ in self.requests]
+
+    def start(self) -> SiteServer:
+        self.thread.start()
+        return self
+
+    def stop(self) -> None:
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+
+class WebhookServer:
+    """A JSON webhook: records every POST body; ``fail`` makes it answer 500."""
+
+    def __init__(self) -> None:
+        self.received: list[dict[str, Any]] = []
+        self.fail = False
+        hook = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, *args: Any) -> None:
+                pass
+
+            def do_POST(self) -> None:
+                length = int(self.headers.get("Content-Length", 0))
+                raw = self.rfile.read(length)
+                status = 500 if hook.fail else 200
+                if not hook.fail:
+                    hook.received.append(json.loads(raw.decode("utf-8")))
+                self.send_response(status)
+                self.send_header("Content-Length", "2")
+                self.end_headers()
+                self.wfile.write(b"{}")
+
+        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.httpd.daemon_threads = True
+        self.port = self.httpd.server_address[1]
+        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+
+    @property
+    def url(self) -> str:
+        return f"json://127.0.0.1:{self.port}/hook"
+
+    def start(self) -> WebhookServer:
+        self.thread.start()
+        return self
+
+    def stop(self) -> None:
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+
+class _Sink:
+    def __init__(self) -> None:
+        self.messages: list[EmailMessage] = []
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        msg = message_from_bytes(envelope.original_content or envelope.content,
+                                 policy=policy.default)
+        self.messages.append(msg)  # type: ignore[arg-type]
+        return "250 Message accepted for delivery"
+
+
+class SmtpServer:
+    """A real SMTP server (aiosmtpd) on 127.0.0.1 that keeps every message."""
+
+    def __init__(self) -> None:
+        self.sink = _Sink()
+        self.port = free_port()
+        self.controller = Controller(self.sink, hostname="127.0.0.1", port=self.port)
+
+    @property
+    def messages(self) -> list[EmailMessage]:
+        return self.sink.messages
+
+    def url(self, to: str = "team@example.com") -> str:
+        return f"mailto://127.0.0.1:{self.port}?from=provwatch@example.com&to={to}"
+
+    def start(self) -> SmtpServer:
+        self.controller.start()
+        return self
+
+    def stop(self) -> None:
+        self.controller.stop()
+
+
+def body_of(msg: EmailMessage, subtype: str = "plain") -> str:
+    part = msg.get_body(preferencelist=(subtype,))
+    return part.get_content() if part is not None else ""
