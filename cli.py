@@ -211,6 +211,8 @@ def _print_summary(run_id: int, figures: dict[str, dict[str, int]], failed: dict
                    "; ".join(f"{sid} ({why})" for sid, why in sorted(failed.items())))
     if send is not None:
         line = f"alerts: {send.sent} sent, {send.failed} failed"
+        if send.kept:
+            line += f", {send.kept} kept for the next run"
         if send.errors:
             line += " (" + "; ".join(f"{t}: {e}" for t, e in send.errors.items()) + ")"
         click.echo(line)
@@ -623,7 +625,8 @@ def notify_send(ctx: Context, notify_urls: tuple[str, ...], notify_config: str |
                               echo=click.echo)
     if dry_run:
         return
-    click.echo(f"alerts: {report.sent} sent, {report.failed} failed")
+    click.echo(f"alerts: {report.sent} sent, {report.failed} failed"
+               + (f", {report.kept} kept for the next run" if report.kept else ""))
     for label, error in report.errors.items():
         click.echo(f"  {label}: {error}", err=True)
 

@@ -64,6 +64,22 @@ def canonical_url(url: str, base: str | None = None) -> str:
     return canonicalize_url(urlunsplit((scheme, netloc, path, query, "")))
 
 
+def fetchable_url(url: str) -> str:
+    """The URL to request: tracking/session parameters and fragment removed, nothing else.
+
+    Scheme, host and path stay as the site linked them (the canonical form may name a
+    scheme or host the server does not answer on).
+    """
+    url = _SESSION_PATH.sub("", url.strip())
+    parts = urlsplit(url)
+    pairs = parse_qsl(parts.query, keep_blank_values=True)
+    kept = [(k, v) for k, v in pairs
+            if not (k.lower().startswith("utm_") or k.lower() in TRACKING_KEYS
+                    or k.lower() in SESSION_KEYS)]
+    query = urlencode(kept) if len(kept) != len(pairs) else parts.query
+    return urlunsplit((parts.scheme, parts.netloc, parts.path, query, ""))
+
+
 def same_site(url_a: str, url_b: str) -> bool:
     """Whether two URLs are on the same site (``www.`` ignored, subdomains distinct)."""
     def host(u: str) -> str:

@@ -28,7 +28,7 @@ HTML_SCHEMES = {"tgram", "mailto", "mailtos"}
 class SendReport:
     sent: int = 0
     failed: int = 0
-    skipped_old: int = 0
+    kept: int = 0  # not attempted after the target failed; still pending
     errors: dict[str, str] = field(default_factory=dict)  # target label → last error
     per_target: dict[str, int] = field(default_factory=dict)
 
@@ -92,7 +92,7 @@ def send_pending(store: Store, targets: Sequence[Target], *, digest: bool = Fals
                        for i, m in enumerate(messages)]
         else:
             batches = [([a], article_message(a["payload"])) for a in alerts]
-        for batch, message in batches:
+        for index, (batch, message) in enumerate(batches):
             if dry_run:
                 if echo is not None:
                     echo(f"--- to {target.label}: {message.title}\n{message.text}\n")
@@ -109,5 +109,7 @@ def send_pending(store: Store, targets: Sequence[Target], *, digest: bool = Fals
                 report.failed += len(batch)
                 report.errors[target.label] = error or "failed"
                 logger.warning("notify: %s failed: %s", target.label, error)
-                break  # target is down: keep the rest for the next run
+                if not digest:  # target is down: keep the rest for the next run
+                    report.kept += sum(len(b) for b, _ in batches[index + 1:])
+                break
     return report

@@ -27,7 +27,7 @@ from twisted.python.failure import Failure
 
 from crawler.items import PageItem
 from crawler.sources import Source, load_sources, select_sources
-from crawler.urls import canonical_url, same_site
+from crawler.urls import canonical_url, fetchable_url, same_site
 from spiders.discovery import announced_feeds, article_links, is_trap, next_page
 
 META_SOURCE = "provwatch_source"
@@ -175,7 +175,7 @@ class SourceSpider(scrapy.Spider):
             if is_trap(url):
                 self.count(source.id, "trap_cut")
                 continue
-            req = self._request(url, source, "article", self.parse_article,
+            req = self._request(fetchable_url(url), source, "article", self.parse_article,
                                 provwatch_canonical=canonical_url(url))
             if req is not None:
                 yield req

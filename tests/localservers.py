@@ -6,6 +6,7 @@ posts to a real HTTP endpoint and speaks SMTP to a real aiosmtpd server.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import socket
 import threading
@@ -33,6 +34,7 @@ class Page:
     headers: dict[str, str] = field(default_factory=dict)
     content_type: str = "text/html; charset=utf-8"
     delay: float = 0.0
+    validators: bool = True  # send ETag/Last-Modified and answer conditional GETs with 304
 
 
 Route = Page | Callable[[BaseHTTPRequestHandler], Page]
@@ -54,7 +56,8 @@ class SiteServer:
 
             def do_GET(self) -> None:
                 server.requests.append(("GET", self.path, dict(self.headers)))
-                route = server.routes.get(self.path)
+                route = server.routes.get(self.path) or server.routes.get(
+                    self.path.split("?", 1)[0])
                 if route is None:
                     page = Page("not found", status=404, content_type="text/plain")
                 elif callable(route):
@@ -64,6 +67,16 @@ class SiteServer:
                 if page.delay:
                     time.sleep(page.delay)
                 body = page.body.encode("utf-8") if isinstance(page.body, str) else page.body
+                headers = dict(page.headers)
+                status = page.status
+                if page.validators and status == 200:
+                    etag = '"' + hashlib.sha1(body).hexdigest()[:16] + '"'
+                    headers.setdefault("ETag", etag)
+                    headers.setdefault("Last-Modified", "Mon, 02 Jan 2023 03:04:05 GMT")
+                    if self.headers.get("If-None-Match") == headers["ETag"]:
+                        status = 304
+                page = Page(body, status=status, headers=headers,
+                            content_type=page.content_type)
                 self.send_response(page.status)
                 if page.status != 304:
                     self.send_header("Content-Type", page.content_type)
