@@ -32,6 +32,7 @@ from store.db import Store, StoreError
 EXIT_OK = 0
 EXIT_CANNOT_RUN = 1
 EXIT_USAGE = 2  # click's own code for bad options
+EXIT_SOURCES_FAILED = 3  # only with --fail-on-source-errors
 EXIT_LOCKED = 75  # EX_TEMPFAIL: another run is active; cron may simply try later
 
 EXIT_CODES_HELP = f"""
@@ -40,6 +41,8 @@ Exit codes:
   {EXIT_OK}   the run completed (failed sources, if any, are listed in the summary)
   {EXIT_CANNOT_RUN}   the run could not happen (bad sources file, database error, ...)
   {EXIT_USAGE}   bad command-line usage
+  {EXIT_SOURCES_FAILED}   the run completed but some sources failed (only with
+      --fail-on-source-errors; without it such a run exits 0)
   {EXIT_LOCKED}  another provwatch run holds the lock on this database
 """
 
@@ -163,9 +166,12 @@ def _crawl(ctx: Context, store: Store, command: str, *, sources_file: str | None
     from crawler.runner import CrawlConfig, crawl_in_child
 
     run_id = store.start_run(command, os.getpid())
+    overrides = dict(ctx.overrides)
+    if sys.stderr.isatty() and ctx.verbosity >= 0:
+        overrides.setdefault("PROVWATCH_PROGRESS", True)
     config = CrawlConfig(db=ctx.db, run_id=run_id, sources_file=sources_file, only=list(only),
                          urls=list(urls), topics_file=topics, log_level=ctx.log_level,
-                         overrides=ctx.overrides)
+                         overrides=overrides)
     code = crawl_in_child(config)
     row = store.run_row(run_id)
     figures = json.loads(row["sources"]) if row.get("sources") else {}
@@ -219,31 +225,49 @@ def _print_summary(run_id: int, figures: dict[str, dict[str, int]], failed: dict
 
 
 def _run(ctx: Context, command: str, *, sources: str | None, only: Sequence[str],
-         topics: str | None, targets: list[Target] | None, digest: bool) -> None:
+         topics: str | None, targets: list[Target] | None, digest: bool,
+         strict: bool = False) -> None:
+    from crawler.health import assess_sources
     from notify.send import send_pending
+    from store.db import utcnow
 
-    _load_sources(sources, only)  # fail fast, before locking, on a bad file or id
+    selected = _load_sources(sources, only)  # fail fast, before locking, on a bad file or id
     with _locked(ctx.db):
         store = ctx.open_store()
+        started = utcnow()
         run_id, result = _crawl(ctx, store, command, sources_file=sources, only=only,
                                 topics=topics)
         figures = result["sources"]
         failed = _failed_sources(figures)
+        events = assess_sources(
+            store, run_id=run_id, started=started, figures=figures, failed=failed,
+            names={s.id: s.name for s in selected},
+            streak=int(getattr(app_settings, "PROVWATCH_HEALTH_STREAK", 3)))
         report = None
         if targets:
             report = send_pending(store, targets, digest=digest,
                                   max_age_days=app_settings.PROVWATCH_ALERT_MAX_AGE_DAYS)
-        status = "completed" if result["crawl_exit"] == 0 else "crawl_crashed"
+        crashed = result["crawl_exit"] != 0
+        code = EXIT_CANNOT_RUN if crashed else \
+            EXIT_SOURCES_FAILED if (strict and failed) else EXIT_OK
+        status = "crawl_crashed" if crashed else \
+            "completed_with_failures" if failed else "completed"
         summary = {"failed_sources": failed, "crawl_exit": result["crawl_exit"],
+                   "health_events": [f"{e.kind}:{e.source}:{e.problem}" for e in events],
                    "alerts_sent": report.sent if report else 0,
-                   "alerts_failed": report.failed if report else 0}
-        store.finish_run(run_id, status=status, exit_code=EXIT_OK, summary=summary,
+                   "alerts_failed": report.failed if report else 0,
+                   "alerts_kept": report.kept if report else 0}
+        store.finish_run(run_id, status=status, exit_code=code, summary=summary,
                          sources=figures)
         _print_summary(run_id, figures, failed, report)
+        for event in events:
+            click.echo(f"health: {event.source} {event.kind} ({event.problem}): {event.detail}")
         store.close()
-    if result["crawl_exit"] != 0:
+    if crashed:
         raise click.ClickException(
             f"the crawl process failed (exit {result['crawl_exit']}); see the log above")
+    if code != EXIT_OK:
+        sys.exit(code)
 
 
 # -- commands ----------------------------------------------------------------------------
@@ -269,27 +293,34 @@ topics_option = click.option("--topics", type=click.Path(dir_okay=False, exists=
               help="Apprise config file (YAML or TEXT) with tagged targets.")
 @click.option("--no-notify", is_flag=True, help="Crawl and queue alerts, but send nothing.")
 @click.option("--digest", is_flag=True, help="One message per target, grouped by province.")
+@click.option("--fail-on-source-errors", "strict", is_flag=True,
+              help=f"Exit {EXIT_SOURCES_FAILED} (not 0) when some sources failed.")
 @click.pass_obj
 def run(ctx: Context, sources: str | None, only: tuple[str, ...], topics: str | None,
         notify_urls: tuple[str, ...], notify_config: str | None, no_notify: bool,
-        digest: bool) -> None:
+        digest: bool, strict: bool) -> None:
     """Crawl the sources, store new articles and versions, then send pending alerts.
 
     This is the nightly job. Without any apprise URL configured, alerts stay queued in the
     database and are sent by a later run or by `provwatch notify send`.
     """
     targets = None if no_notify else _targets(_env_notify_urls(notify_urls), notify_config)
-    _run(ctx, "run", sources=sources, only=only, topics=topics, targets=targets, digest=digest)
+    _run(ctx, "run", sources=sources, only=only, topics=topics, targets=targets, digest=digest,
+         strict=strict)
 
 
 @main.command(epilog=EXIT_CODES_HELP)
 @sources_option
 @only_option
 @topics_option
+@click.option("--fail-on-source-errors", "strict", is_flag=True,
+              help=f"Exit {EXIT_SOURCES_FAILED} (not 0) when some sources failed.")
 @click.pass_obj
-def crawl(ctx: Context, sources: str | None, only: tuple[str, ...], topics: str | None) -> None:
+def crawl(ctx: Context, sources: str | None, only: tuple[str, ...], topics: str | None,
+          strict: bool) -> None:
     """Crawl and store like `run`, but send no alerts (they stay queued)."""
-    _run(ctx, "crawl", sources=sources, only=only, topics=topics, targets=None, digest=False)
+    _run(ctx, "crawl", sources=sources, only=only, topics=topics, targets=None, digest=False,
+         strict=strict)
 
 
 @main.command()

@@ -46,7 +46,9 @@ class Store:
             conn.execute("PRAGMA journal_mode=WAL")
             conn.execute("PRAGMA foreign_keys=ON")
             conn.execute("PRAGMA synchronous=NORMAL")
-        except sqlite3.Error as exc:
+        except sqlite3.DatabaseError as exc:
+            if "not a database" in str(exc):
+                raise StoreError(f"{self.path}: not a provwatch database: {exc}") from exc
             raise StoreError(f"{self.path}: cannot open database: {exc}") from exc
         self.db = sqlite_utils.Database(conn)
         self._migrate()
@@ -173,6 +175,13 @@ class Store:
         """Record a check that found no change (validators, metadata refresh)."""
         with self.transaction():
             self.db.table("articles").update(article_id, dict(fields, last_checked=utcnow()))
+
+    def mean_text_length(self, source: str, *, since: str) -> float | None:
+        """Mean length of this source's article texts checked since ``since`` (None: none)."""
+        row = self.db.execute(
+            "SELECT AVG(LENGTH(text)), COUNT(*) FROM articles WHERE source = ? AND "
+            "last_checked >= ?", [source, since]).fetchone()
+        return float(row[0]) if row and row[1] else None
 
     def versions(self, article_id: int) -> list[Row]:
         return list(self.db.table("versions").rows_where(

@@ -68,5 +68,12 @@ def _v1(db: sqlite_utils.Database) -> None:
         pk="source", if_not_exists=True)  # fmt: skip
 
 
-MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [_v1]
+def _v2(db: sqlite_utils.Database) -> None:
+    """Outbox lookups per target and by age stay index-only as the outbox grows."""
+    db.table("deliveries").create_index(["target", "status"], if_not_exists=True)
+    db.table("alerts").create_index(["created"], if_not_exists=True)
+    db.table("articles").create_index(["source", "last_checked"], if_not_exists=True)
+
+
+MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [_v1, _v2]
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -1,0 +1,84 @@
+"""Source health: notice a source that silently breaks, tell the operators once.
+
+After each run every crawled source is judged from its figures: it failed (start page
+unreachable, nothing fetched), it found no articles at all, or its extraction came back
+empty or much shorter than usual (a layout change). A problem that lasts ``streak`` runs in
+a row queues one health alert for the operators; the first healthy run after it queues one
+recovery message.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from store.db import Store, utcnow
+
+HEALTH_TAGS = ["health", "operators"]
+SHORT_RATIO = 0.5  # mean extracted length below half the usual: a layout change
+
+
+@dataclass(frozen=True)
+class HealthEvent:
+    source: str
+    kind: str  # "health" (a problem reached the streak) or "recovered"
+    problem: str
+    detail: str
+
+
+def _problem(fig: dict[str, int], failed_reason: str | None, mean_len: float | None,
+             usual_len: float | None) -> tuple[str | None, str]:
+    if failed_reason is not None:
+        return "fail", f"nguồn không truy cập được: {failed_reason}"
+    discovered = sum(int(fig.get(k, 0)) for k in ("links_found", "feed_entries",
+                                                  "sitemap_entries"))
+    if discovered == 0:
+        return "empty", "không tìm thấy liên kết bài viết nào trên trang danh mục"
+    extracted = sum(int(fig.get(k, 0)) for k in ("new", "updated", "unchanged", "duplicates"))
+    broken = int(fig.get("errors/extraction", 0)) + int(fig.get("errors/empty_text", 0))
+    if broken and not extracted:
+        return "short", f"{broken} trang bài viết không trích xuất được nội dung"
+    if mean_len is not None and usual_len and mean_len < SHORT_RATIO * usual_len:
+        return "short", (f"nội dung trích xuất ngắn bất thường: trung bình {mean_len:.0f} ký tự, "
+                         f"thường {usual_len:.0f}")
+    return None, ""
+
+
+def assess_sources(store: Store, *, run_id: int, started: str,
+                   figures: dict[str, dict[str, int]], failed: dict[str, str],
+                   names: dict[str, str], streak: int = 3) -> list[HealthEvent]:
+    """Update each source's health record and queue health/recovery alerts."""
+    events: list[HealthEvent] = []
+    for source, fig in figures.items():
+        row: dict[str, Any] = store.health(source) or {
+            "source": source, "fail_streak": 0, "empty_streak": 0, "short_streak": 0,
+            "median_length": None, "alerted": None, "last_success": None}
+        mean_len = store.mean_text_length(source, since=started)
+        problem, detail = _problem(fig, failed.get(source), mean_len, row.get("median_length"))
+        for kind in ("fail", "empty", "short"):
+            key = f"{kind}_streak"
+            row[key] = int(row.get(key) or 0) + 1 if problem == kind else 0
+        row.update(last_run=run_id, figures=json.dumps(fig, ensure_ascii=False),
+                   last_error=detail or None)
+        if problem is None:
+            row["last_success"] = utcnow()
+            if mean_len is not None:
+                usual = row.get("median_length")
+                row["median_length"] = mean_len if not usual else 0.8 * usual + 0.2 * mean_len
+            if row.get("alerted"):
+                events.append(HealthEvent(source, "recovered", str(row["alerted"]),
+                                          "nguồn hoạt động bình thường trở lại"))
+                row["alerted"] = None
+        elif int(row[f"{problem}_streak"]) >= streak and not row.get("alerted"):
+            events.append(HealthEvent(source, "health", problem,
+                                      f"{detail} ({row[f'{problem}_streak']} lần chạy liên tiếp)"))
+            row["alerted"] = problem
+        store.save_health(row)
+    for event in events:
+        store.queue_alert({
+            "kind": event.kind, "run_id": run_id, "created": utcnow(),
+            "payload": {"kind": event.kind, "title": names.get(event.source, event.source),
+                        "source": event.source, "detail": event.detail},
+            "tags": HEALTH_TAGS})
+    return events

@@ -1,0 +1,83 @@
+"""The sources file loader: valid entries load, every malformed one is named precisely."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from crawler.sources import SourcesFileError, load_sources, parse_sources, select_sources
+
+GOOD = """
+[[sources]]
+id = "baolaocai"
+name = "Báo Lào Cai"
+kind = "newspaper"
+province = "Lào Cai"
+former_provinces = ["Yên Bái"]
+url = "https://baolaocai.vn/"
+feeds = ["https://baolaocai.vn/rss/home.rss"]
+
+[[sources]]
+id = "hagiang"
+name = "Cổng TTĐT tỉnh Hà Giang"
+province = "Ha Giang"
+url = "https://hagiang.gov.vn/"
+"""
+
+
+def test_good_file_loads_and_resolves_provinces(tmp_path: Path) -> None:
+    path = tmp_path / "s.toml"
+    path.write_text(GOOD, encoding="utf-8")
+    first, second = load_sources(path)
+    assert first.id == "baolaocai" and first.province == "Lào Cai"
+    assert first.former_provinces == ("Yên Bái",)
+    assert first.feeds == ("https://baolaocai.vn/rss/home.rss",)
+    # a former province given as `province` becomes the current one, kept as former
+    assert second.province == "Tuyên Quang" and second.former_provinces == ("Hà Giang",)
+
+
+@pytest.mark.parametrize(("snippet", "expected"), [
+    ('id = "x"\nname = "X"\nurl = "htp:/x"', "sources[0] (id='x'): key 'url'"),
+    ('id = "x"\nname = "X"', "sources[0] (id='x'): missing required key 'url'"),
+    ('id = "x"\nname = "X"\nurl = "https://x.vn"\nprovince = "Atlantis"',
+     "key 'province': unknown province 'Atlantis'"),
+    ('id = "x"\nname = "X"\nurl = "https://x.vn"\nfeeds = "https://x.vn/rss"',
+     "key 'feeds' must be a list of strings"),
+    ('id = "x"\nname = "X"\nurl = "https://x.vn"\ncolour = "red"', "unknown key 'colour'"),
+    ('id = "Bad Id"\nname = "X"\nurl = "https://x.vn"', "key 'id' must match"),
+    ('id = "x"\nname = "X"\nurl = "https://x.vn"\nmax_pages = 0',
+     "key 'max_pages' must be a positive integer"),
+    ('id = "x"\nname = "X"\nurl = "https://x.vn"\narticle_pattern = "(["',
+     "key 'article_pattern' is not a regex"),
+])
+def test_malformed_entry_names_file_entry_and_key(tmp_path: Path, snippet: str,
+                                                 expected: str) -> None:
+    path = tmp_path / "bad.toml"
+    path.write_text("[[sources]]\n" + snippet + "\n", encoding="utf-8")
+    with pytest.raises(SourcesFileError) as err:
+        load_sources(path)
+    assert str(path) in str(err.value)
+    assert expected in str(err.value)
+
+
+def test_toml_syntax_error_names_file_and_line(tmp_path: Path) -> None:
+    path = tmp_path / "broken.toml"
+    path.write_text('[[sources]]\nid = "x"\nname = "X\nurl = "https://x.vn"\n', "utf-8")
+    with pytest.raises(SourcesFileError, match=r"broken\.toml: not valid TOML: .*line 3"):
+        load_sources(path)
+
+
+def test_duplicate_ids_are_refused() -> None:
+    text = '[[sources]]\nid="a"\nname="A"\nurl="https://a.vn"\n' * 2
+    with pytest.raises(SourcesFileError, match=r"sources\[1\] \(id='a'\): key 'id' duplicates"):
+        parse_sources(text, Path("dup.toml"))
+
+
+def test_missing_file_and_unknown_only_id(tmp_path: Path) -> None:
+    with pytest.raises(SourcesFileError, match="sources file not found"):
+        load_sources(tmp_path / "nope.toml")
+    sources = parse_sources(GOOD, Path("s.toml"))
+    assert [s.id for s in select_sources(sources, ["hagiang"])] == ["hagiang"]
+    with pytest.raises(SourcesFileError, match="unknown source id\\(s\\): nope"):
+        select_sources(sources, ["nope"])

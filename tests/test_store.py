@@ -1,0 +1,99 @@
+"""The store: migrations, refusal of what it cannot use, search folding, outbox records."""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+from pathlib import Path
+
+import pytest
+import sqlite_utils
+
+from store.db import Store, StoreError
+from store.schema import MIGRATIONS, SCHEMA_VERSION
+
+
+def _article(url: str, title: str, text: str) -> dict[str, object]:
+    return {"url": url, "link": url, "source": "s", "province": "Huế", "title": title,
+            "text": text, "lead": text.split("\n")[0], "relevant": 1, "score": 5.0,
+            "matched": ["chuyển đổi số"], "content_hash": url}
+
+
+def test_older_database_is_migrated_and_keeps_its_data(tmp_path: Path) -> None:
+    path = tmp_path / "old.db"
+    db = sqlite_utils.Database(path)
+    MIGRATIONS[0](db)
+    db.execute("PRAGMA user_version = 1")
+    db.table("articles").insert({"url": "https://a.vn/1", "title": "Cũ", "version": 1})
+    db.close()
+    store = Store(path)
+    assert store.db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION > 1
+    assert store.article_by_url("https://a.vn/1")["title"] == "Cũ"
+    indexes = {i.name for i in store.db.table("deliveries").indexes}
+    assert "idx_deliveries_target_status" in indexes
+
+
+def test_newer_or_foreign_database_is_refused(tmp_path: Path) -> None:
+    newer = tmp_path / "newer.db"
+    conn = sqlite3.connect(newer)
+    conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION + 5}")
+    conn.close()
+    with pytest.raises(StoreError, match="newer than this provwatch"):
+        Store(newer)
+    garbage = tmp_path / "garbage.db"
+    garbage.write_bytes(b"this is not sqlite at all" * 100)
+    with pytest.raises(StoreError, match="not a provwatch database"):
+        Store(garbage)
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root can write anywhere")
+def test_unwritable_directory_is_a_clear_error(tmp_path: Path) -> None:
+    locked = tmp_path / "ro"
+    locked.mkdir(mode=0o500)
+    with pytest.raises(StoreError, match="ro/p.db"):
+        Store(locked / "p.db")
+
+
+def test_locked_database_write_is_a_clear_error(tmp_path: Path) -> None:
+    path = tmp_path / "p.db"
+    Store(path).close()
+    other = sqlite3.connect(path, isolation_level=None)
+    other.execute("BEGIN IMMEDIATE")
+    store = Store(path, timeout=0.2)
+    with pytest.raises(StoreError, match="locked"):
+        store.insert_article(_article("https://a.vn/1", "T", "x"))
+    other.execute("ROLLBACK")
+
+
+def test_search_without_diacritics_and_with_d(tmp_path: Path) -> None:
+    store = Store(tmp_path / "p.db")
+    store.insert_article(_article("https://a.vn/1", "Đắk Lắk đẩy mạnh chuyển đổi số",
+                                  "Tỉnh Đắk Lắk triển khai dịch vụ công trực tuyến."))
+    store.insert_article(_article("https://a.vn/2", "Mùa lúa", "Nông dân thu hoạch lúa."))
+    assert [r["url"] for r in store.search("chuyen doi so")] == ["https://a.vn/1"]
+    assert [r["url"] for r in store.search("Dak Lak")] == ["https://a.vn/1"]
+    assert [r["url"] for r in store.search("đắk lắk")] == ["https://a.vn/1"]
+    assert store.search("lua")[0]["url"] == "https://a.vn/2"
+    assert store.search('"') == []
+
+
+def test_article_and_alert_are_written_together(tmp_path: Path) -> None:
+    store = Store(tmp_path / "p.db")
+    with pytest.raises(sqlite3.OperationalError):
+        # an alert that cannot be written must take the article down with it
+        store.insert_article(_article("https://a.vn/1", "T", "x"),
+                             alert={"kind": "new", "payload": {"t": 1}, "no_such_column": 1})
+    assert store.count("articles") == 0 and store.count("alerts") == 0
+
+
+def test_deliveries_are_per_target(tmp_path: Path) -> None:
+    store = Store(tmp_path / "p.db")
+    store.insert_article(_article("https://a.vn/1", "T", "x"),
+                         alert={"kind": "new", "payload": {"title": "T"}, "tags": ["new"]})
+    (alert,) = store.pending_alerts("a")
+    store.record_delivery(alert["id"], "a", "json://h", ok=True)
+    store.record_delivery(alert["id"], "b", "json://k", ok=False, error="HTTP 500")
+    assert store.pending_alerts("a") == []
+    assert [a["id"] for a in store.pending_alerts("b")] == [alert["id"]]
+    row = store.all_unsent_alerts()[0]
+    assert row["sent_to"] == 1 and "HTTP 500" in row["errors"]
