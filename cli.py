@@ -124,6 +124,51 @@ def _load_sources(path: str | None, only: Sequence[str] = ()) -> list[Source]:
         raise click.ClickException(str(exc)) from exc
 
 
+def _run_sources(path: str | None, only: Sequence[str]) -> tuple[list[Source], list[str]]:
+    """Sources for a nightly run: bad entries and unknown ids are reported, not fatal.
+
+    Only a file that cannot be read or parsed at all, or an --only list naming no known
+    source, stops the run.
+    """
+    from crawler.sources import load_sources_report
+
+    try:
+        sources, problems = load_sources_report(path)
+    except SourcesFileError as exc:
+        raise click.ClickException(str(exc)) from exc
+    if only:
+        known = {s.id for s in sources}
+        unknown = [i for i in only if i not in known]
+        if unknown:
+            problems.append(f"unknown source id(s) skipped: {', '.join(unknown)}")
+        if len(unknown) == len(only):
+            raise click.ClickException(f"unknown source id(s): {', '.join(unknown)}")
+        sources = [s for s in sources if s.id in only]
+    for problem in problems:
+        click.echo(f"provwatch: {problem}", err=True)
+    return sources, problems
+
+
+def _run_targets(urls: Sequence[str], config: str | None) -> tuple[list[Target], list[str]]:
+    """Targets for a nightly run: an unusable one is reported and skipped (its alerts stay
+    queued), so a notifier typo never costs the night's crawl."""
+    targets: list[Target] = []
+    problems: list[str] = []
+    for url in urls:
+        try:
+            targets += _targets([url], None)
+        except click.ClickException as exc:
+            problems.append(f"notify: {exc.message}; skipped, alerts stay queued")
+    if config:
+        try:
+            targets += _targets([], config)
+        except click.ClickException as exc:
+            problems.append(f"notify: {exc.message}; skipped, alerts stay queued")
+    for problem in problems:
+        click.echo(f"provwatch: {problem}", err=True)
+    return targets, problems
+
+
 def _targets(urls: Sequence[str], config: str | None) -> list[Target]:
     try:
         targets = targets_from_urls(urls) if urls else []
@@ -138,10 +183,10 @@ def _targets(urls: Sequence[str], config: str | None) -> list[Target]:
 
 
 def _env_notify_urls(given: Sequence[str]) -> list[str]:
-    if given:
-        return list(given)
-    env = os.environ.get("PROVWATCH_NOTIFY", "").strip()
-    return [env] if env else []
+    """--notify values, else PROVWATCH_NOTIFY; one apprise URL per item."""
+    from notify.targets import split_urls
+
+    return split_urls(given) if given else split_urls([os.environ.get("PROVWATCH_NOTIFY", "")])
 
 
 @contextmanager
@@ -226,12 +271,14 @@ def _print_summary(run_id: int, figures: dict[str, dict[str, int]], failed: dict
 
 def _run(ctx: Context, command: str, *, sources: str | None, only: Sequence[str],
          topics: str | None, targets: list[Target] | None, digest: bool,
-         strict: bool = False) -> None:
+         strict: bool = False, problems: Sequence[str] = ()) -> None:
     from crawler.health import assess_sources
     from notify.send import send_pending
     from store.db import utcnow
 
-    selected = _load_sources(sources, only)  # fail fast, before locking, on a bad file or id
+    selected, source_problems = _run_sources(sources, only)
+    problems = [*problems, *source_problems]
+    only = [s.id for s in selected] if only else []
     with _locked(ctx.db):
         store = ctx.open_store()
         started = utcnow()
@@ -249,10 +296,11 @@ def _run(ctx: Context, command: str, *, sources: str | None, only: Sequence[str]
                                   max_age_days=app_settings.PROVWATCH_ALERT_MAX_AGE_DAYS)
         crashed = result["crawl_exit"] != 0
         code = EXIT_CANNOT_RUN if crashed else \
-            EXIT_SOURCES_FAILED if (strict and failed) else EXIT_OK
+            EXIT_SOURCES_FAILED if (strict and (failed or problems)) else EXIT_OK
         status = "crawl_crashed" if crashed else \
             "completed_with_failures" if failed else "completed"
         summary = {"failed_sources": failed, "crawl_exit": result["crawl_exit"],
+                   "config_problems": list(problems),
                    "health_events": [f"{e.kind}:{e.source}:{e.problem}" for e in events],
                    "alerts_sent": report.sent if report else 0,
                    "alerts_failed": report.failed if report else 0,
@@ -260,6 +308,8 @@ def _run(ctx: Context, command: str, *, sources: str | None, only: Sequence[str]
         store.finish_run(run_id, status=status, exit_code=code, summary=summary,
                          sources=figures)
         _print_summary(run_id, figures, failed, report)
+        for problem in problems:
+            click.echo(f"problem: {problem}")
         for event in events:
             click.echo(f"health: {event.source} {event.kind} ({event.problem}): {event.detail}")
         store.close()
@@ -304,9 +354,10 @@ def run(ctx: Context, sources: str | None, only: tuple[str, ...], topics: str | 
     This is the nightly job. Without any apprise URL configured, alerts stay queued in the
     database and are sent by a later run or by `provwatch notify send`.
     """
-    targets = None if no_notify else _targets(_env_notify_urls(notify_urls), notify_config)
+    targets, problems = (None, []) if no_notify else \
+        _run_targets(_env_notify_urls(notify_urls), notify_config)
     _run(ctx, "run", sources=sources, only=only, topics=topics, targets=targets, digest=digest,
-         strict=strict)
+         strict=strict, problems=problems)
 
 
 @main.command(epilog=EXIT_CODES_HELP)

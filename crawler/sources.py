@@ -142,8 +142,11 @@ def _parse_entry(raw: Any, index: int, path: Path) -> Source:
     return Source(**values)
 
 
-def parse_sources(text: str, path: Path) -> list[Source]:
-    """Parse the TOML text of a sources file; ``path`` is only used in messages."""
+def parse_sources_report(text: str, path: Path) -> tuple[list[Source], list[str]]:
+    """Parse a sources file, keeping the valid entries and the message of each bad one.
+
+    A file that is not TOML at all, or has no entries, is an error (nothing can run).
+    """
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
@@ -151,26 +154,58 @@ def parse_sources(text: str, path: Path) -> list[Source]:
     entries = data.get("sources")
     if not isinstance(entries, list) or not entries:
         raise SourcesFileError(f"{path}: no [[sources]] entries found")
-    sources = [_parse_entry(raw, i, path) for i, raw in enumerate(entries)]
+    sources: list[Source] = []
+    errors: list[str] = []
     seen: dict[str, int] = {}
-    for i, src in enumerate(sources):
+    for i, raw in enumerate(entries):
+        try:
+            src = _parse_entry(raw, i, path)
+        except SourcesFileError as exc:
+            errors.append(str(exc))
+            continue
         if src.id in seen:
-            raise SourcesFileError(f"{path}: sources[{i}] (id={src.id!r}): key 'id' "
-                                   f"duplicates sources[{seen[src.id]}]")
+            errors.append(f"{path}: sources[{i}] (id={src.id!r}): key 'id' "
+                          f"duplicates sources[{seen[src.id]}]")
+            continue
         seen[src.id] = i
+        sources.append(src)
+    return sources, errors
+
+
+def parse_sources(text: str, path: Path) -> list[Source]:
+    """Parse the TOML text of a sources file; the first malformed entry is an error."""
+    sources, errors = parse_sources_report(text, path)
+    if errors:
+        raise SourcesFileError(errors[0])
     return sources
 
 
-def load_sources(path: str | Path | None = None) -> list[Source]:
-    """Load and validate a sources file (the bundled list when ``path`` is None)."""
+def _read(path: str | Path | None) -> tuple[str, Path]:
     file = Path(path) if path is not None else bundled_sources_path()
     try:
-        text = file.read_text(encoding="utf-8")
+        return file.read_text(encoding="utf-8"), file
     except FileNotFoundError as exc:
         raise SourcesFileError(f"{file}: sources file not found") from exc
     except (OSError, UnicodeDecodeError) as exc:
         raise SourcesFileError(f"{file}: cannot read sources file: {exc}") from exc
+
+
+def load_sources(path: str | Path | None = None, *, lenient: bool = False) -> list[Source]:
+    """Load and validate a sources file (the bundled list when ``path`` is None).
+
+    With ``lenient`` malformed entries are skipped (``load_sources_report`` says which);
+    otherwise the first one raises.
+    """
+    if lenient:
+        return load_sources_report(path)[0]
+    text, file = _read(path)
     return parse_sources(text, file)
+
+
+def load_sources_report(path: str | Path | None = None) -> tuple[list[Source], list[str]]:
+    """The valid sources of a file and one message per malformed entry."""
+    text, file = _read(path)
+    return parse_sources_report(text, file)
 
 
 def select_sources(sources: Sequence[Source], only: Iterable[str] = ()) -> list[Source]:
