@@ -1,0 +1,122 @@
+"""Vietnamese publication dates: day first, local time (+07:00), weekday names optional.
+
+htmldate and dateparser guess month-first on ambiguous numeric dates unless told, and
+neither knows the shapes Vietnamese CMSs print (``Thứ tư - 06/10/2021 21:08``,
+``Cập nhật: 14:32 ngày 12/03/2024``, ``Sáng 6/4/2022``); a small explicit parser is both
+stricter and faster, so these shapes are parsed here and nowhere else.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime, timedelta, timezone
+
+from crawler.text import fold
+
+VN_TZ = timezone(timedelta(hours=7), "+07:00")
+
+_DMY = r"(?P<d>\d{1,2})\s*[/.\-]\s*(?P<m>\d{1,2})\s*[/.\-]\s*(?P<y>\d{4})"
+_HM = r"(?P<H>\d{1,2})\s*(?:[:hg]\s*(?P<M>\d{2}))(?:\s*:\s*(?P<S>\d{2}))?\s*(?P<ampm>am|pm|sa|ch)?"
+_VERBAL = (r"ngay\s+(?P<d>\d{1,2})\s+thang\s+(?P<m>\d{1,2})\s+nam\s+(?P<y>\d{4})")
+# time before or after the date, with optional separators/words between them
+_PATTERNS = [
+    re.compile(_DMY + r"(?:\s*(?:[|,\-–—]|luc|vao luc)?\s*" + _HM + r")?"),
+    re.compile(_HM + r"\s*(?:[|,\-–—]|ngay)?\s*(?:" + _DMY + ")"),
+    re.compile(_VERBAL + r"(?:\s*(?:[|,\-–—]|luc)?\s*" + _HM + r")?"),
+]
+_ISO = re.compile(
+    r"(?P<y>\d{4})-(?P<m>\d{2})-(?P<d>\d{2})(?:[T ](?P<H>\d{2}):(?P<M>\d{2})(?::(?P<S>\d{2}))?"
+    r"(?:\.\d+)?(?P<tz>Z|[+-]\d{2}:?\d{2})?)?")
+
+# Words that introduce a publication date in visible text (folded).
+_DATE_CUES = ("ngay dang", "dang luc", "dang ngay", "cap nhat", "thu hai", "thu ba", "thu tu",
+              "thu nam", "thu sau", "thu bay", "chu nhat", "ngay", "sang", "chieu", "toi",
+              "published", "posted", "date")
+
+
+def _build(y: int, m: int, d: int, hh: int = 0, mm: int = 0, ss: int = 0) -> datetime | None:
+    if not 1990 <= y <= 2100:
+        return None
+    try:
+        return datetime(y, m, d, hh, mm, ss, tzinfo=VN_TZ)
+    except ValueError:
+        return None
+
+
+def _from_match(match: re.Match[str]) -> datetime | None:
+    g = match.groupdict()
+    hh = int(g["H"]) if g.get("H") else 0
+    mm = int(g["M"]) if g.get("M") else 0
+    ss = int(g["S"]) if g.get("S") else 0
+    ampm = (g.get("ampm") or "").lower()
+    if ampm in ("pm", "ch") and hh < 12:
+        hh += 12
+    elif ampm in ("am", "sa") and hh == 12:
+        hh = 0
+    if hh > 23 or mm > 59 or ss > 59:
+        hh = mm = ss = 0
+    return _build(int(g["y"]), int(g["m"]), int(g["d"]), hh, mm, ss)
+
+
+def parse_iso(text: str) -> datetime | None:
+    """An ISO 8601 date (meta tags, JSON-LD); naive values are taken as Vietnamese time."""
+    match = _ISO.search(text.strip())
+    if not match:
+        return None
+    g = match.groupdict()
+    result = _build(int(g["y"]), int(g["m"]), int(g["d"]), int(g["H"] or 0), int(g["M"] or 0),
+                    int(g["S"] or 0))
+    if result is None:
+        return None
+    tz = g.get("tz")
+    if tz:
+        if tz == "Z":
+            offset = UTC
+        else:
+            sign = 1 if tz[0] == "+" else -1
+            digits = tz[1:].replace(":", "")
+            offset = timezone(sign * timedelta(hours=int(digits[:2]), minutes=int(digits[2:])))
+        result = result.replace(tzinfo=offset).astimezone(VN_TZ)
+    return result
+
+
+def parse_vietnamese_date(text: str) -> datetime | None:
+    """Parse one date string, day first, into an aware datetime at +07:00 (or None).
+
+    Accepts ``Thứ hai, 08/05/2023 18:14``, ``06/10/2021 | 21:08``, ``14:32 ngày 12/03/2024``,
+    ``Sáng 6/4/2022``, ``ngày 6 tháng 4 năm 2022``, and ISO 8601.
+    """
+    if not text:
+        return None
+    folded = fold(text)
+    if _ISO.fullmatch(text.strip()) or re.match(r"^\s*\d{4}-\d{2}-\d{2}", text):
+        return parse_iso(text)
+    best: tuple[int, datetime] | None = None
+    for pattern in _PATTERNS:
+        for match in pattern.finditer(folded):
+            value = _from_match(match)
+            if value is not None and (best is None or match.start() < best[0]):
+                best = (match.start(), value)
+    return best[1] if best else None
+
+
+def find_published_in_text(text: str, *, max_lines: int = 60) -> datetime | None:
+    """The publication date printed in visible text: the first line that carries a date.
+
+    Lines with a date cue (weekday name, "Cập nhật", "Ngày đăng", "Sáng") win over bare
+    dates; lines that mention a document date ("Quyết định số … ngày …") are not the
+    article's date and are skipped when they are long.
+    """
+    fallback: datetime | None = None
+    for raw in text.split("\n")[:max_lines]:
+        line = raw.strip()
+        if not line or len(line) > 120:
+            continue
+        value = parse_vietnamese_date(line)
+        if value is None:
+            continue
+        folded = fold(line)
+        if any(cue in folded for cue in _DATE_CUES) or len(line) <= 40:
+            return value
+        fallback = fallback or value
+    return fallback

@@ -1,0 +1,504 @@
+"""Article extraction: the body and its metadata, none of the page furniture.
+
+trafilatura finds the main text; Vietnamese public sites surround (and often fill) the main
+column with furniture it does not know: visitor counters, comment forms, rating widgets,
+"Tin cùng chuyên mục" blocks, share and accessibility bars, session dialogs. Three general
+mechanisms remove them, so that what works for one NukeViet or Liferay site works for all:
+
+1. Elements whose class/id tokens name furniture (``related``, ``comment``, ``counter``,
+   ``share``, ``rating``, ``thongke``, ``binhluan``...) are dropped, unless they hold most of
+   the page's text (a ``has-sidebar`` main column survives).
+2. A heading-like element whose whole text is a furniture label ("Tin cùng chuyên mục",
+   "Có thể bạn quan tâm", "Ý kiến bình luận", "Thống kê truy cập"...) is dropped with the
+   block it introduces (its following siblings, up to the next long link-free paragraph).
+3. Lines of the extracted text that are furniture by shape: counters (``Hôm nay: 2,345``),
+   form labels, toolbars, icon residue, image residue (``1 1631937594``).
+
+Decisions: image captions are not article text: ``<figcaption>``/caption elements, lines
+ending in ``(Ảnh: …)`` and ``… ảnh 3`` residues are dropped. A recognised byline paragraph
+(``Tác giả: …``, ``Bài, ảnh: …``, a final short name line) becomes ``author`` and leaves the
+text. Text is NFC with entities decoded, one paragraph per line.
+"""
+
+from __future__ import annotations
+
+import codecs
+import json
+import re
+from dataclasses import dataclass
+from datetime import datetime
+
+import lxml.html
+import trafilatura
+from lxml import etree
+from lxml.html import HtmlElement
+
+from crawler.dates import find_published_in_text, parse_iso, parse_vietnamese_date
+from crawler.text import fold, normalise
+
+
+@dataclass(frozen=True)
+class ExtractHints:
+    """Per-source fixes from the sources file; every field optional."""
+
+    content_selector: str | None = None
+    exclude_selectors: tuple[str, ...] = ()
+    title_selector: str | None = None
+    date_selector: str | None = None
+
+
+@dataclass(frozen=True)
+class ExtractedPage:
+    url: str
+    title: str | None
+    author: str | None
+    published: datetime | None
+    text: str
+    lead: str
+
+
+class ExtractionError(Exception):
+    """The page has no extractable article (empty, binary, not HTML, no body text)."""
+
+
+# -- vocabulary ------------------------------------------------------------------------------
+# class/id tokens (split on - _ space and camelCase) that name furniture
+FURNITURE_TOKENS = frozenset({
+    "related", "relate", "relates", "comment", "comments", "commentbox", "binhluan", "ykien",
+    "share", "sharing", "social", "socials", "sharebar", "rating", "rate", "ratings", "vote",
+    "danhgia", "counter", "counters", "visitor", "visitors", "thongke", "statistic",
+    "statistics", "stats", "breadcrumb", "breadcrumbs", "footer", "banner", "banners", "ads",
+    "advert", "advertisement", "adv", "quangcao", "sidebar", "popup", "modal", "dialog",
+    "tags", "tag", "keywords", "print", "toolbar", "tools", "tool", "fontsize", "lienquan",
+    "tinlienquan", "tinkhac", "othernews", "othernew", "samecategory", "cungchuyenmuc",
+    "login", "newsletter", "subscribe", "weblink", "weblinks", "lienket", "navigation", "nav",
+    "menu", "topbar", "hotnews", "mostview", "mostviewed", "xemnhieu", "tinmoi", "newest",
+    "latest", "pagination", "paging", "widget", "captcha", "relatednews", "newsother",
+})  # fmt: skip
+FURNITURE_SUBSTRINGS = ("related", "comment", "binhluan", "thongke", "counter", "visitor",
+                        "lienquan", "tinkhac", "quangcao", "breadcrumb", "socialshare",
+                        "sharebox", "rating")  # fmt: skip
+SAPO_TOKENS = frozenset({"sapo", "hometext", "lead", "chapeau", "summary", "excerpt", "intro",
+                         "tomtat", "description", "desc", "short", "subtitle", "abstract"})
+CAPTION_TOKENS = frozenset({"caption", "figcaption", "imgcaption", "photocaption", "chuthich",
+                            "image", "photo", "img", "picture", "figure"})
+
+# Whole-text labels (folded) that introduce a furniture block.
+FURNITURE_LABELS = frozenset({
+    "tin cung chuyen muc", "co the ban quan tam", "ban co the quan tam", "tin lien quan",
+    "tin tuc lien quan", "bai viet lien quan", "cac tin khac", "tin khac", "tin moi",
+    "tin moi nhat", "tin moi cap nhat", "nhung tin moi hon", "nhung tin cu hon", "tin da dua",
+    "cac tin da dua", "tin cu hon", "tin moi hon", "y kien binh luan", "y kien ban doc",
+    "binh luan", "gui binh luan", "viet binh luan", "danh gia", "danh gia bai viet",
+    "lien ket huu ich", "lien ket website", "lien ket web", "thong ke truy cap",
+    "luot truy cap", "thong ke", "chia se", "chia se bai viet", "xem them", "doc them",
+    "tin noi bat", "tin xem nhieu", "xem nhieu nhat", "doc nhieu", "doc nhieu nhat",
+    "tu khoa", "tags", "tag", "cung chuyen muc", "bai viet khac", "tin bai khac",
+    "tin anh", "video", "thu vien anh", "tin tieu diem", "su kien", "chuyen muc",
+    "lien ket", "van ban moi", "thong bao", "gop y", "related news", "read more",
+})  # fmt: skip
+
+# Lines that are furniture by themselves (folded, compared after stripping punctuation).
+FURNITURE_LINES = frozenset({
+    "ho va ten", "ho ten", "email", "e mail", "dia chi email", "loi binh", "noi dung",
+    "xac thuc", "ma xac nhan", "ma xac thuc", "nhap ma xac nhan", "gui", "gui di", "nhap lai",
+    "lam lai", "clock", "print", "in", "in bai", "in bai viet", "gui email", "email bai viet",
+    "chia se", "share", "facebook", "twitter", "zalo", "fb", "yt", "zl", "tw", "fb yt zl tw",
+    "return to top", "ve dau trang", "len dau trang", "top", "quay lai", "tro ve",
+    "dang truy cap", "hom nay", "hom qua", "tuan nay", "thang nay", "tong luot truy cap",
+    "luot nguoi truy cap", "may chu tim kiem", "khach vieng tham", "thang hien tai",
+    "nam hien tai", "tong so", "dong y", "huy", "a a a", "nghe doc bai", "nghe bai viet",
+    "tang tuong phan", "giam tuong phan", "co chu", "phong chu",
+    "hay tro thanh nguoi dau tien danh gia cho bai viet nay",
+})  # fmt: skip
+FURNITURE_LINE_PATTERNS = [re.compile(p) for p in (
+    r"^tong so diem cua bai viet la",
+    r"^hay tro thanh nguoi dau tien",
+    r"^ban da khong su dung site",
+    r"bam vao day de duy tri trang thai dang nhap",
+    r"^thoi gian cho\s*:?\s*\d+\s*giay",
+    r"chia se bai viet len",
+    r"^a\s*-?\s*a\s*a\s*\+",
+    r"tang tuong phan|giam tuong phan",
+    r"^(luot|so luot) (xem|doc|truy cap)",
+    r"^(dang truy cap|hom nay|hom qua|tuan nay|thang nay|thang hien tai|nam hien tai|"
+    r"tong luot truy cap|luot nguoi truy cap|may chu tim kiem|khach vieng tham|"
+    r"tong so|thanh vien|khach|bot)\s*[:：]?\s*[\d.,\s]*$",
+    r"^(thang|nam) \d{1,4}\s*[:：]?\s*[\d.,\s]*$",
+    r"^(thong ke truy cap|luot truy cap)\b",
+    r"^(ban can dang nhap|dang nhap de|vui long dang nhap)",
+    r"^(nguon|theo)\s*:\s*$",
+    r"^(xem|doc) (them|tiep|chi tiet)\s*(>>|»|…|\.\.\.)?$",
+    r"^copyright|^ban quyen thuoc|^©",
+)]  # fmt: skip
+COUNTER_LINE = re.compile(r"^[^\d]{0,40}[:：]\s*[\d.,\s]{1,15}$")
+NUMERIC_RESIDUE = re.compile(r"^[\d\s.,:/|\-]+$")
+CAPTION_LINE = re.compile(r"(\((ảnh|ảnh minh họa|ảnh minh hoạ|nguồn)\s*:[^)]{0,80}\)\s*$)|"
+                          r"(\s(ảnh|Ảnh)\s\d{1,2}$)|(^(ảnh|Ảnh)\s*(minh họa|minh hoạ)?\s*:)")
+BYLINE = re.compile(
+    r"^(tác giả|bài và ảnh|bài, ảnh|bài/ảnh|bài - ảnh|bài & ảnh|bài|tin và ảnh|tin, ảnh|"
+    r"tin/ảnh|tin|nhóm pv|nhóm phóng viên|pv|phóng viên|người viết|thực hiện|"
+    r"nguồn|theo)\s*[:：]\s*(?P<name>.{2,80})$", re.IGNORECASE)
+NAME_LINE = re.compile(
+    r"^(?:(?:ThS|TS|PGS|GS|CN|KS|Th\.S|Ths)\.?\s*)?"
+    r"[A-ZĐÂĂÊÔƠƯÁÀẢÃẠẤẦẨẪẬẮẰẲẴẶÉÈẺẼẸẾỀỂỄỆÍÌỈĨỊÓÒỎÕỌỐỒỔỖỘỚỜỞỠỢÚÙỦŨỤỨỪỬỮỰÝỲỶỸỴ]"
+    r"[\wÀ-ỹ.]*(?:[ \-–,]+[A-ZĐÂĂÊÔƠƯÁÀẢÃẠẤẦẨẪẬẮẰẲẴẶÉÈẺẼẸẾỀỂỄỆÍÌỈĨỊÓÒỎÕỌỐỒỔỖỘỚỜỞỠỢÚÙỦŨỤỨỪỬỮỰÝỲỶỸỴ]"
+    r"[\wÀ-ỹ.]*){1,6}$")
+SITE_WORDS = ("bao ", "cong thong tin", "trang thong tin", "tap chi", "dai phat thanh",
+              "so ", "ubnd", "portal", ".vn", ".com", "truong ", "dien tu", "online", "tin tuc")
+_TOKEN_SPLIT = re.compile(r"[\s_\-]+|(?<=[a-z])(?=[A-Z])")
+_PUNCT = re.compile(r"[^\w\s]+")
+_META_CHARSET = re.compile(rb"<meta[^>]+charset=[\"']?\s*([a-zA-Z0-9_\-]+)", re.I)
+
+
+# -- decoding --------------------------------------------------------------------------------
+def decode_html(data: str | bytes) -> str:
+    """Text of a page: BOM, then <meta charset>, then UTF-8, then windows-1258."""
+    if isinstance(data, str):
+        return data
+    if data.startswith(codecs.BOM_UTF8):
+        return data[3:].decode("utf-8", errors="replace")
+    if data[:2] in (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE):
+        return data.decode("utf-16", errors="replace")
+    declared = _META_CHARSET.search(data[:4096])
+    if declared:
+        try:
+            return data.decode(declared.group(1).decode("ascii").lower(), errors="strict")
+        except (LookupError, UnicodeDecodeError):
+            pass
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        return data.decode("cp1258", errors="replace")
+
+
+def _looks_binary(text: str) -> bool:
+    sample = text[:2048]
+    if not sample.strip():
+        return False
+    controls = sum(1 for ch in sample if ord(ch) < 32 and ch not in "\r\n\t\f")
+    return controls > len(sample) * 0.05 or "\ufffd" * 8 in sample
+
+
+def _parse(data: str | bytes) -> HtmlElement:
+    text = decode_html(data)
+    if not text.strip():
+        raise ExtractionError("the page is empty")
+    if _looks_binary(text):
+        raise ExtractionError("the page is binary, not HTML")
+    text = re.sub(r"^\s*<\?xml[^>]*\?>", "", text)
+    try:
+        tree = lxml.html.document_fromstring(text)
+    except (etree.ParserError, ValueError) as exc:
+        raise ExtractionError(f"not parseable as HTML: {exc}") from exc
+    return tree
+
+
+# -- furniture removal on the tree -----------------------------------------------------------
+def _tokens(el: HtmlElement) -> set[str]:
+    raw = f"{el.get('class', '')} {el.get('id', '')}"
+    return {t.lower() for t in _TOKEN_SPLIT.split(raw) if t}
+
+
+def _is_furniture_el(el: HtmlElement) -> bool:
+    tokens = _tokens(el)
+    if tokens & FURNITURE_TOKENS:
+        return True
+    raw = f"{el.get('class', '')}{el.get('id', '')}".lower().replace("-", "").replace("_", "")
+    return any(s in raw for s in FURNITURE_SUBSTRINGS)
+
+
+def _text_len(el: HtmlElement) -> int:
+    return len(" ".join(el.itertext()).strip())
+
+
+def _remove(el: HtmlElement) -> None:
+    """Remove an element but keep its tail text (it belongs to the surrounding flow)."""
+    parent = el.getparent()
+    if parent is None:
+        return
+    tail = el.tail
+    if tail and tail.strip():
+        prev = el.getprevious()
+        if prev is not None:
+            prev.tail = (prev.tail or "") + tail
+        else:
+            parent.text = (parent.text or "") + tail
+    parent.remove(el)
+
+
+def _drop_furniture_elements(root: HtmlElement, total: int) -> None:
+    for el in list(root.iter(etree.Element)):
+        if el.getparent() is None or not isinstance(el.tag, str):
+            continue
+        if el.tag in ("html", "body", "main", "article"):
+            continue
+        if el.tag in ("nav", "footer", "aside", "form", "button", "select", "textarea",
+                      "input", "figcaption", "noscript", "iframe", "svg", "template"):
+            _remove(el)
+            continue
+        if _is_furniture_el(el) and _text_len(el) < max(total * 0.4, 200):
+            _remove(el)
+        elif _tokens(el) & CAPTION_TOKENS and el.tag in ("p", "span", "em", "div", "td") \
+                and _text_len(el) < 300 and "caption" in " ".join(_tokens(el)):
+            _remove(el)
+
+
+def _folded_label(el: HtmlElement) -> str:
+    return " ".join(_PUNCT.sub(" ", fold(" ".join(el.itertext()))).split())
+
+
+def _is_article_paragraph(el: HtmlElement) -> bool:
+    if el.tag not in ("p", "div"):
+        return False
+    text_len = _text_len(el)
+    if text_len < 250:
+        return False
+    link_len = sum(_text_len(a) for a in el.iter("a"))
+    return link_len < text_len * 0.2
+
+
+def _drop_labelled_blocks(root: HtmlElement) -> None:
+    candidates = [el for el in root.iter("h1", "h2", "h3", "h4", "h5", "h6", "div", "span",
+                                        "p", "strong", "b", "li", "header", "a", "td", "th")
+                  if isinstance(el.tag, str)]
+    for el in candidates:
+        if el.getparent() is None or _text_len(el) > 60:
+            continue
+        if _folded_label(el) not in FURNITURE_LABELS:
+            continue
+        # climb to the element that is the block's heading (label is its only text)
+        head = el
+        while head.getparent() is not None and head.getparent().tag not in ("body", "html") \
+                and _folded_label(head.getparent()) == _folded_label(el):
+            head = head.getparent()
+        for sibling in list(head.itersiblings()):
+            if _is_article_paragraph(sibling):
+                break
+            _remove(sibling)
+        _remove(head)
+
+
+# -- metadata --------------------------------------------------------------------------------
+def _meta(tree: HtmlElement, *names: str) -> str | None:
+    for name in names:
+        for attr in ("property", "name", "itemprop"):
+            values = tree.xpath(f"//meta[@{attr}=$n]/@content", n=name)
+            for value in values:
+                if str(value).strip():
+                    return normalise(str(value))
+    return None
+
+
+def _json_ld(tree: HtmlElement) -> list[dict[str, object]]:
+    out: list[dict[str, object]] = []
+    for script in tree.xpath("//script[@type='application/ld+json']/text()"):
+        try:
+            data = json.loads(str(script))
+        except ValueError:
+            continue
+        items = data if isinstance(data, list) else [data]
+        for item in items:
+            if isinstance(item, dict):
+                graph = item.get("@graph")
+                out += [g for g in graph if isinstance(g, dict)] if isinstance(graph, list) \
+                    else [item]
+    return out
+
+
+def _strip_site_suffix(title: str) -> str:
+    parts = re.split(r"\s+[|\-–—:»]+\s+", title)
+    while len(parts) > 1:
+        last = fold(parts[-1])
+        if any(w in last + " " for w in SITE_WORDS) or len(parts[-1]) < 0.4 * len(title):
+            parts = parts[:-1]
+        else:
+            break
+    return " - ".join(parts).strip()
+
+
+def _same(a: str, b: str) -> bool:
+    fa, fb = " ".join(_PUNCT.sub(" ", fold(a)).split()), " ".join(_PUNCT.sub(" ", fold(b)).split())
+    return bool(fa) and bool(fb) and (fa == fb or (len(fa) > 15 and (fa in fb or fb in fa)))
+
+
+def _title(tree: HtmlElement, hints: ExtractHints | None) -> str | None:
+    if hints and hints.title_selector:
+        found = tree.cssselect(hints.title_selector)
+        if found:
+            return normalise(" ".join(found[0].itertext())) or None
+    og = _meta(tree, "og:title", "twitter:title")
+    head = normalise(" ".join(tree.xpath("//title//text()")))
+    headings = [normalise(" ".join(h.itertext())) for h in tree.iter("h1", "h2")]
+    headings = [h for h in headings if 10 <= len(h) <= 300]
+    for reference in (og, head):
+        if reference:
+            for h in headings:
+                if _same(h, reference) or _same(h, _strip_site_suffix(reference)):
+                    return h
+    if og:
+        return _strip_site_suffix(og)
+    if headings:
+        return headings[0]
+    return _strip_site_suffix(head) if head else None
+
+
+_DATE_TOKENS = ("date", "time", "ngay", "publish", "posted", "created", "capnhat", "datetime",
+                "meta", "info", "ngaydang", "pubdate", "timeago", "post")
+
+
+def _published(tree: HtmlElement, hints: ExtractHints | None) -> datetime | None:
+    if hints and hints.date_selector:
+        for el in tree.cssselect(hints.date_selector):
+            value = parse_vietnamese_date(normalise(" ".join(el.itertext())))
+            if value:
+                return value
+    for item in _json_ld(tree):
+        raw = item.get("datePublished") or item.get("dateCreated")
+        if isinstance(raw, str) and (value := parse_iso(raw)):
+            return value
+    raw_meta = _meta(tree, "article:published_time", "datePublished", "pubdate", "publishdate",
+                     "date", "dc.date.issued", "DC.date.issued", "og:published_time")
+    if raw_meta:
+        value = parse_iso(raw_meta) or parse_vietnamese_date(raw_meta)
+        if value:
+            return value
+    for el in tree.iter("time"):
+        raw = el.get("datetime")
+        if raw and (value := parse_iso(raw) or parse_vietnamese_date(raw)):
+            return value
+    for el in tree.iter():
+        if not isinstance(el.tag, str) or el.tag in ("html", "body", "head", "script", "style"):
+            continue
+        raw = f"{el.get('class', '')} {el.get('id', '')}".lower().replace("-", "")
+        if any(t in raw for t in _DATE_TOKENS) and _text_len(el) <= 120:
+            value = parse_vietnamese_date(normalise(" ".join(el.itertext())))
+            if value:
+                return value
+    return None
+
+
+def _visible_date_near_title(tree: HtmlElement, title: str | None) -> datetime | None:
+    lines = normalise("\n".join(t for t in tree.xpath("//body//text()")
+                                if str(t).strip())).split("\n")
+    start = 0
+    if title:
+        for i, line in enumerate(lines):
+            if _same(line, title):
+                start = i
+                break
+    return find_published_in_text("\n".join(lines[start:start + 12]))
+
+
+# -- text post-filter ------------------------------------------------------------------------
+def _is_furniture_line(line: str) -> bool:
+    folded = " ".join(_PUNCT.sub(" ", fold(line)).split())
+    if not folded:
+        return True
+    if folded in FURNITURE_LINES or folded in FURNITURE_LABELS:
+        return True
+    if len(line) <= 200 and any(p.search(folded) for p in FURNITURE_LINE_PATTERNS):
+        return True
+    if len(line) <= 60 and (COUNTER_LINE.match(line) or NUMERIC_RESIDUE.match(line)):
+        return True
+    return len(line) <= 250 and bool(CAPTION_LINE.search(line))
+
+
+def _sapo(tree: HtmlElement) -> str | None:
+    """The lead paragraph when the CMS prints it apart from the body (NukeViet hometext)."""
+    for el in tree.iter("div", "p", "h2", "h3", "span", "section"):
+        if _tokens(el) & SAPO_TOKENS and not _is_furniture_el(el) and \
+                40 <= _text_len(el) <= 1200 and not el.xpath(".//p[string-length() > 400]"):
+            return normalise(" ".join(el.itertext()))
+    return None
+
+
+def _clean_lines(text: str, title: str | None) -> list[str]:
+    lines = [line for line in normalise(text).split("\n") if not _is_furniture_line(line)]
+    if lines and title and _same(lines[0], title):
+        lines = lines[1:]
+    return lines
+
+
+def _split_byline(lines: list[str], tree_author: str | None) -> tuple[list[str], str | None]:
+    """Find the byline among the last lines; return the text without it and the author."""
+    for idx in range(len(lines) - 1, max(len(lines) - 4, -1), -1):
+        line = lines[idx].strip()
+        match = BYLINE.match(line)
+        if match and len(line) <= 100:
+            name = match.group("name").strip(" .")
+            return lines[:idx] + lines[idx + 1:], name
+        if idx == len(lines) - 1 and len(line) <= 60 and NAME_LINE.match(line) \
+                and not line.endswith((".", ":", "?", "!")):
+            return lines[:idx], line
+    if tree_author:
+        for idx in range(len(lines) - 1, max(len(lines) - 4, -1), -1):
+            if _same(lines[idx], tree_author):
+                return lines[:idx] + lines[idx + 1:], tree_author
+    return lines, tree_author
+
+
+def _tree_author(tree: HtmlElement) -> str | None:
+    for el in tree.iter():
+        if not isinstance(el.tag, str):
+            continue
+        raw = f"{el.get('class', '')} {el.get('id', '')}".lower()
+        if any(t in raw for t in ("author", "tacgia", "tac-gia", "byline", "writer")) \
+                and 2 <= _text_len(el) <= 80:
+            text = normalise(" ".join(el.itertext()))
+            match = BYLINE.match(text)
+            return match.group("name").strip(" .") if match else text
+    meta = _meta(tree, "author", "article:author", "dc.creator")
+    if meta and not any(w in fold(meta) + " " for w in SITE_WORDS) and len(meta) <= 60:
+        return meta
+    return None
+
+
+# -- main ------------------------------------------------------------------------------------
+def _restrict(tree: HtmlElement, hints: ExtractHints) -> HtmlElement:
+    for selector in hints.exclude_selectors:
+        for el in tree.cssselect(selector):
+            _remove(el)
+    if hints.content_selector:
+        found = tree.cssselect(hints.content_selector)
+        if found:
+            body = tree.find("body")
+            if body is not None:
+                for child in list(body):
+                    body.remove(child)
+                body.text = None
+                for el in found:
+                    body.append(el)
+    return tree
+
+
+def extract_page(html: str | bytes, url: str, hints: ExtractHints | None = None) -> ExtractedPage:
+    """Extract one article page. Raises ExtractionError when there is no article."""
+    tree = _parse(html)
+    title = _title(tree, hints)
+    published = _published(tree, hints) or _visible_date_near_title(tree, title)
+    tree_author = _tree_author(tree)
+    sapo = _sapo(tree)
+    for el in tree.xpath("//script|//style|//noscript"):
+        _remove(el)
+    if hints:
+        tree = _restrict(tree, hints)
+    body = tree.find("body")
+    total = _text_len(body) if body is not None else 0
+    _drop_labelled_blocks(tree)
+    _drop_furniture_elements(tree, total)
+    doc = trafilatura.bare_extraction(
+        tree, url=url, with_metadata=False, include_comments=False, include_tables=True,
+        include_images=False, include_links=False, deduplicate=False)
+    raw_text = getattr(doc, "text", None) if doc is not None else None
+    if not raw_text:
+        raise ExtractionError("no article text found on the page")
+    lines = _clean_lines(raw_text, title)
+    if sapo and not _is_furniture_line(sapo) and not any(
+            _same(sapo, line) or fold(sapo)[:60] in fold(line) for line in lines[:3]):
+        lines.insert(0, sapo)
+    lines, author = _split_byline(lines, tree_author)
+    if not lines:
+        raise ExtractionError("no article text left after removing page furniture")
+    return ExtractedPage(url=url, title=title, author=author, published=published,
+                         text="\n".join(lines), lead=lines[0])
