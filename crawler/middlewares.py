@@ -53,6 +53,8 @@ class IncrementalMiddleware:
             return None
         key = canonical_url(request.url)
         if key in self.seen_this_run:
+            if request.meta.get("redirect_times"):
+                raise IgnoreRequest(f"max redirections reached: redirect loop back to {key}")
             self._count(request, "duplicate_url_skipped")
             raise IgnoreRequest(f"already fetched this run: {key}")
         self.seen_this_run.add(key)

@@ -20,6 +20,7 @@ from urllib.parse import urljoin, urlsplit
 
 import feedparser
 import scrapy
+from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Response
 from scrapy.spidermiddlewares.httperror import HttpError
 from scrapy.utils.sitemap import Sitemap, sitemap_urls_from_robots
@@ -34,23 +35,36 @@ META_SOURCE = "provwatch_source"
 META_ROLE = "provwatch_role"  # "start" | "listing" | "feed" | "sitemap" | "robots" | "article"
 
 
+IGNORED_BY_US = ("already fetched", "known article", "not modified")
+
+
 def error_kind(failure: Failure) -> str:
     """A short, stable name for what went wrong with a request (for run figures)."""
     exc = failure.value
     if isinstance(exc, HttpError):
         return f"http_{exc.response.status}"
     name = type(exc).__name__
-    text = str(exc)
-    if "DNSLookupError" in name:
+    text = str(exc).lower()
+    if isinstance(exc, IgnoreRequest):
+        if "max redirections" in text:
+            return "redirect_loop"
+        if "robots.txt" in text:
+            return "robots_forbidden"
+        if "maxsize" in text or "max size" in text or "decompress" in text:
+            return "too_large"
+        if any(reason in text for reason in IGNORED_BY_US):
+            return "ignored"
+        return "ignored_other"
+    if "DNSLookupError" in name or "CannotResolveHost" in name:
         return "dns"
-    if "Timeout" in name or "timed out" in text.lower():
+    if "Cancelled" in name and ("maxsize" in text or "size" in text or not text):
+        return "too_large"
+    if "Timeout" in name or "timed out" in text or "took longer than" in text:
         return "timeout"
-    if "SSL" in name or "ssl" in text.lower() or "certificate" in text.lower():
+    if "SSL" in name or "ssl" in text or "certificate" in text or "tls" in text:
         return "tls"
     if "ConnectionRefused" in name:
         return "refused"
-    if "IgnoreRequest" in name:
-        return "ignored"
     return re.sub(r"(?<!^)(?=[A-Z])", "_", name).lower()
 
 
@@ -73,8 +87,13 @@ class SourceSpider(scrapy.Spider):
     def from_crawler(cls, crawler: Any, *args: Any, **kwargs: Any) -> SourceSpider:
         kwargs.setdefault("sources_file", crawler.settings.get("PROVWATCH_SOURCES"))
         spider = super().from_crawler(crawler, *args, **kwargs)
-        all_sources = load_sources(spider.sources_file)
-        spider.sources = (select_sources(all_sources, spider._only) if not spider.recrawl_urls
+        # a malformed entry or unknown id must not stop the night: the CLI reports them
+        all_sources = load_sources(spider.sources_file, lenient=True)
+        known = {s.id for s in all_sources}
+        only = [i for i in spider._only if i in known]
+        if spider._only and not only:
+            only = spider._only  # none known: let select_sources raise the clear error
+        spider.sources = (select_sources(all_sources, only) if not spider.recrawl_urls
                           else all_sources)
         spider.by_id = {s.id: s for s in all_sources}
         spider.max_pages = crawler.settings.getint("PROVWATCH_MAX_PAGES", 3)
@@ -98,8 +117,10 @@ class SourceSpider(scrapy.Spider):
         meta.update({META_SOURCE: source.id, META_ROLE: role})
         if source.insecure_tls:
             meta["provwatch_insecure_tls"] = True
+        # Articles bypass Scrapy's fingerprint filter: IncrementalMiddleware de-duplicates
+        # them by canonical URL and says why (duplicate link, redirect loop, known article).
         return scrapy.Request(url, callback=callback, errback=self.on_error, meta=meta,
-                              dont_filter=role == "robots")
+                              dont_filter=role in ("robots", "article"))
 
     # -- start ---------------------------------------------------------------------------
     async def start(self) -> AsyncIterator[scrapy.Request]:
@@ -249,7 +270,10 @@ class SourceSpider(scrapy.Spider):
         role = meta.get(META_ROLE, "unknown")
         kind = error_kind(failure)
         if kind == "ignored":
-            return  # counted by whoever ignored it (robots, incremental skip)
+            return  # counted by whoever ignored it (incremental skip, 304)
+        if kind == "robots_forbidden":
+            self.count(source, kind)
+            return
         self.count(source, f"errors/{kind}")
         if role == "start":
             self.count(source, "start_failed")

@@ -135,7 +135,8 @@ def test_malformed_entry_is_reported_and_the_rest_is_crawled(tmp_path: Path,
                                        "DOWNLOAD_TIMEOUT=2", "crawl", "--sources", str(path)])
     assert result.exit_code == 0, result.output
     assert f"{path}: sources[0] (id='hong'): unknown key 'only_pattern_typo'" in result.output
-    assert "tot" in result.output and "1 sources" not in result.output
+    assert "1 sources, 2 new" in result.output
+    assert any(line.split()[:2] == ["tot", "ok"] for line in result.output.splitlines())
 
 
 def test_unparseable_file_and_unknown_id_cannot_run(tmp_path: Path) -> None:
