@@ -289,7 +289,8 @@ def _run(ctx: Context, command: str, *, sources: str | None, only: Sequence[str]
         events = assess_sources(
             store, run_id=run_id, started=started, figures=figures, failed=failed,
             names={s.id: s.name for s in selected},
-            streak=int(getattr(app_settings, "PROVWATCH_HEALTH_STREAK", 3)))
+            streak=int(ctx.overrides.get("PROVWATCH_HEALTH_STREAK",
+                                         app_settings.PROVWATCH_HEALTH_STREAK)))
         report = None
         if targets:
             report = send_pending(store, targets, digest=digest,
