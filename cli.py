@@ -426,11 +426,10 @@ def extract(page: str, url: str | None, as_json: bool, topics: str | None,
 
     Prints url, title, author, published (ISO 8601, +07:00), text, relevant, score, matched.
     """
-    from crawler.extract import ExtractionError
-    from crawler.relevance import TopicFileError, load_topics
-
     from crawler.analyse import analyse_html
+    from crawler.extract import ExtractionError
     from crawler.fetch import FetchError, fetch_page
+    from crawler.relevance import TopicFileError, load_topics
 
     try:
         if page.startswith(("http://", "https://")):
@@ -544,11 +543,10 @@ def explain(ctx: Context, ref: str, topics: str | None) -> None:
     A stored article (by id or URL) is explained from its stored text; an unknown URL is
     fetched and extracted first.
     """
-    from crawler.extract import ExtractedPage, ExtractionError, extract_page
-    from crawler.relevance import TopicFileError, load_topics
-
     from crawler.analyse import classify_page
+    from crawler.extract import ExtractedPage, ExtractionError, extract_page
     from crawler.fetch import FetchError, fetch_page
+    from crawler.relevance import TopicFileError, load_topics
 
     try:
         topic_list = load_topics(topics)
