@@ -79,7 +79,8 @@ FURNITURE_SUBSTRINGS = ("related", "comment", "binhluan", "thongke", "counter", 
                         "lienquan", "tinkhac", "quangcao", "breadcrumb", "socialshare",
                         "sharebox", "rating")  # fmt: skip
 SAPO_TOKENS = frozenset({"sapo", "hometext", "lead", "chapeau", "summary", "excerpt", "intro",
-                         "tomtat", "description", "desc", "short", "subtitle", "abstract"})
+                         "tomtat", "description", "desc", "short", "subtitle", "abstract",
+                         "teaser"})
 CAPTION_TOKENS = frozenset({"caption", "figcaption", "imgcaption", "photocaption", "chuthich",
                             "image", "photo", "img", "picture", "figure"})
 
@@ -96,6 +97,7 @@ FURNITURE_LABELS = frozenset({
     "tu khoa", "tags", "tag", "cung chuyen muc", "bai viet khac", "tin bai khac",
     "tin anh", "video", "thu vien anh", "tin tieu diem", "su kien", "chuyen muc",
     "lien ket", "van ban moi", "thong bao", "gop y", "related news", "read more",
+    "so luot truy cap", "tin tuc khac", "bai viet moi", "bai moi",
 })  # fmt: skip
 
 # Lines that are furniture by themselves (folded, compared after stripping punctuation).
@@ -134,7 +136,7 @@ FURNITURE_LINE_PATTERNS = [re.compile(p) for p in (
 COUNTER_LINE = re.compile(r"^[^\d]{0,40}[:：]\s*[\d.,\s]{1,15}$")
 NUMERIC_RESIDUE = re.compile(r"^[\d\s.,:/|\-]+$")
 CAPTION_LINE = re.compile(r"(\((ảnh|ảnh minh họa|ảnh minh hoạ|nguồn)\s*:[^)]{0,80}\)\s*$)|"
-                          r"(\s(ảnh|Ảnh)\s\d{1,2}$)|(^(ảnh|Ảnh)\s*(minh họa|minh hoạ)?\s*:)")
+                          r"(\sảnh\s\d{1,2}$)|(^ảnh\s*(minh họa|minh hoạ)?\s*:)", re.IGNORECASE)
 BYLINE = re.compile(
     r"^(tác giả|bài và ảnh|bài, ảnh|bài/ảnh|bài - ảnh|bài & ảnh|bài|tin và ảnh|tin, ảnh|"
     r"tin/ảnh|tin|nhóm pv|nhóm phóng viên|pv|phóng viên|người viết|thực hiện|"
@@ -208,8 +210,35 @@ def _is_furniture_el(el: HtmlElement) -> bool:
     return any(s in raw for s in FURNITURE_SUBSTRINGS)
 
 
+def _image_boxes(root: HtmlElement) -> set[HtmlElement]:
+    """Elements inside a table or figure that holds an image (where captions live)."""
+    inside: set[HtmlElement] = set()
+    for box in root.iter("table", "figure"):
+        if box.find(".//img") is not None and _text_len(box) < 300:
+            inside.update(box.iter())
+    return inside
+
+
+def _is_caption(el: HtmlElement, image_boxes: set[HtmlElement]) -> bool:
+    """Short text that sits with an image: a cell of a small table or figure holding one, or
+    the centred or italic line right after an image-only paragraph (the CKEditor pattern)."""
+    if el.tag not in ("td", "p", "div", "span", "em", "i"):
+        return False
+    if el in image_boxes:
+        return el.find(".//img") is None and 0 < _text_len(el) < 300
+    if el.tag != "p":
+        return False
+    prev = el.getprevious()
+    if prev is None or prev.tag != "p" or prev.find(".//img") is None or _text_len(prev) > 0:
+        return False
+    style = (el.get("style") or "").replace(" ", "").lower()
+    children = [c for c in el if isinstance(c.tag, str)]
+    wrapped = len(children) == 1 and children[0].tag in ("em", "i") and not (el.text or "").strip()
+    return (wrapped or "text-align:center" in style) and 0 < _text_len(el) < 300
+
+
 def _text_len(el: HtmlElement) -> int:
-    return len(" ".join(el.itertext()).strip())
+    return len(el.text_content().strip())
 
 
 def _remove(el: HtmlElement) -> None:
@@ -227,14 +256,46 @@ def _remove(el: HtmlElement) -> None:
     parent.remove(el)
 
 
+_TABLE_PARTS = ("table", "tbody", "thead", "tfoot", "tr", "td", "th")
+
+
+def _unwrap_layout_tables(root: HtmlElement) -> None:
+    """Turn layout tables (old ASP.NET/portal templates) into divs.
+
+    A table is layout when it nests another table or a cell holds running text; trafilatura
+    would otherwise flatten it into "| cell |" rows. Data tables stay tables.
+    """
+    for table in list(root.iter("table")):
+        cells = [c for c in table.iter("td", "th")]
+        nested = table.find(".//table") is not None
+        long_cell = any(len(" ".join(c.itertext()).strip()) > 200 for c in cells)
+        if not (nested or long_cell):
+            continue
+        for el in [table, *table.iter(*_TABLE_PARTS)]:
+            if el.tag in _TABLE_PARTS:
+                el.tag = "div"
+
+
 def _drop_furniture_elements(root: HtmlElement, total: int) -> None:
+    image_boxes = _image_boxes(root)
     for el in list(root.iter(etree.Element)):
         if el.getparent() is None or not isinstance(el.tag, str):
             continue
         if el.tag in ("html", "body", "main", "article"):
             continue
-        if el.tag in ("nav", "footer", "aside", "form", "button", "select", "textarea",
-                      "input", "figcaption", "noscript", "iframe", "svg", "template"):
+        if el.tag in ("nav", "footer", "aside"):
+            _remove(el)
+            continue
+        if el.tag == "form":
+            # ASP.NET pages wrap the whole page in one <form>: never drop what holds the text
+            if _text_len(el) < total * 0.4:
+                _remove(el)
+            continue
+        if el.tag in ("button", "select", "textarea", "input", "figcaption", "noscript", "iframe",
+                      "svg", "template"):
+            _remove(el)
+            continue
+        if _is_caption(el, image_boxes):
             _remove(el)
             continue
         if _is_furniture_el(el) and _text_len(el) < max(total * 0.4, 200):
@@ -245,17 +306,15 @@ def _drop_furniture_elements(root: HtmlElement, total: int) -> None:
 
 
 def _folded_label(el: HtmlElement) -> str:
-    return " ".join(_PUNCT.sub(" ", fold(" ".join(el.itertext()))).split())
+    return " ".join(_PUNCT.sub(" ", fold(el.text_content())).split())
 
 
 def _is_article_paragraph(el: HtmlElement) -> bool:
-    if el.tag not in ("p", "div"):
-        return False
-    text_len = _text_len(el)
-    if text_len < 250:
-        return False
-    link_len = sum(_text_len(a) for a in el.iter("a"))
-    return link_len < text_len * 0.2
+    """A long paragraph without links: the article resumes after a related-news block.
+
+    Teaser items (a linked title plus a summary) are never this: they carry a link.
+    """
+    return el.tag == "p" and _text_len(el) >= 200 and el.find(".//a") is None
 
 
 def _drop_labelled_blocks(root: HtmlElement) -> None:
@@ -280,13 +339,23 @@ def _drop_labelled_blocks(root: HtmlElement) -> None:
 
 
 # -- metadata --------------------------------------------------------------------------------
+_META_XPATH = etree.XPath("//meta[@content]")
+
+
 def _meta(tree: HtmlElement, *names: str) -> str | None:
-    for name in names:
+    """The first non-empty meta content among ``names`` (property, name or itemprop)."""
+    found: dict[str, str] = {}
+    for el in _META_XPATH(tree):
+        value = (el.get("content") or "").strip()
+        if not value:
+            continue
         for attr in ("property", "name", "itemprop"):
-            values = tree.xpath(f"//meta[@{attr}=$n]/@content", n=name)
-            for value in values:
-                if str(value).strip():
-                    return normalise(str(value))
+            key = el.get(attr)
+            if key and key not in found:
+                found[key] = value
+    for name in names:
+        if name in found:
+            return normalise(found[name])
     return None
 
 
@@ -317,30 +386,77 @@ def _strip_site_suffix(title: str) -> str:
     return " - ".join(parts).strip()
 
 
+def _key(text: str) -> str:
+    return " ".join(_PUNCT.sub(" ", fold(text)).split())
+
+
 def _same(a: str, b: str) -> bool:
-    fa, fb = " ".join(_PUNCT.sub(" ", fold(a)).split()), " ".join(_PUNCT.sub(" ", fold(b)).split())
-    return bool(fa) and bool(fb) and (fa == fb or (len(fa) > 15 and (fa in fb or fb in fa)))
+    """Equal after folding, or one contains the other and covers most of it."""
+    fa, fb = _key(a), _key(b)
+    if not fa or not fb:
+        return False
+    if fa == fb:
+        return True
+    short, long_ = sorted((fa, fb), key=len)
+    return len(short) > 15 and short in long_ and len(short) >= 0.7 * len(long_)
+
+
+_TITLE_CLASS = re.compile(r"title|tieude|tieu-de|headline|heading", re.I)
+_NOT_TITLE_CLASS = re.compile(r"site|logo|box|widget|menu|sub|cat|related|other|sidebar|footer",
+                              re.I)
+
+
+_CHROME = re.compile(r"header|logo|banner|menu", re.I)
+
+
+def _chrome_elements(tree: HtmlElement) -> set[HtmlElement]:
+    """Everything inside the page header, navigation or logo (site names, not titles)."""
+    chrome: set[HtmlElement] = set()
+    for el in tree.iter():
+        if not isinstance(el.tag, str) or el in chrome:
+            continue
+        if el.tag in ("header", "nav") or (el.tag in ("div", "section", "ul", "table", "td")
+                                           and _CHROME.search(f"{el.get('class', '')} "
+                                                              f"{el.get('id', '')}")):
+            chrome.update(el.iter())
+    return chrome
 
 
 def _title(tree: HtmlElement, hints: ExtractHints | None) -> str | None:
+    """The article title.
+
+    In order: a heading or title-classed element agreeing with og:title/<title>; a
+    title-classed element; og:title; the first content h1/h2; <title>. Site-name suffixes
+    are removed and page-chrome headings (logo, header, navigation) never count.
+    """
     if hints and hints.title_selector:
         found = tree.cssselect(hints.title_selector)
         if found:
             return normalise(" ".join(found[0].itertext())) or None
     og = _meta(tree, "og:title", "twitter:title")
     head = normalise(" ".join(tree.xpath("//title//text()")))
-    headings = [normalise(" ".join(h.itertext())) for h in tree.iter("h1", "h2")]
-    headings = [h for h in headings if 10 <= len(h) <= 300]
-    for reference in (og, head):
-        if reference:
-            for h in headings:
-                if _same(h, reference) or _same(h, _strip_site_suffix(reference)):
-                    return h
+    refs = [_strip_site_suffix(r) for r in (og, head) if r]
+    candidates: list[tuple[str, bool]] = []  # (text, title-classed)
+    chrome = _chrome_elements(tree)
+    for el in tree.iter("h1", "h2", "h3", "div", "span", "p", "td"):
+        marks = f"{el.get('class', '')} {el.get('id', '')}"
+        classed = bool(_TITLE_CLASS.search(marks)) and not _NOT_TITLE_CLASS.search(marks)
+        if not (el.tag in ("h1", "h2") or classed) or el in chrome:
+            continue
+        if 10 <= _text_len(el) <= 300:
+            candidates.append((normalise(" ".join(el.itertext())), classed))
+    for ref in refs:
+        for text, _ in candidates:
+            if _same(text, ref):
+                return text
+    for text, classed in candidates:
+        if classed and len(text) >= 20:
+            return text
     if og:
         return _strip_site_suffix(og)
-    if headings:
-        return headings[0]
-    return _strip_site_suffix(head) if head else None
+    if candidates:
+        return candidates[0][0]
+    return refs[-1] if refs else None
 
 
 _DATE_TOKENS = ("date", "time", "ngay", "publish", "posted", "created", "capnhat", "datetime",
@@ -391,9 +507,22 @@ def _visible_date_near_title(tree: HtmlElement, title: str | None) -> datetime |
 
 
 # -- text post-filter ------------------------------------------------------------------------
+_DATE_LINE_WORDS = frozenset({"thu", "hai", "ba", "tu", "nam", "sau", "bay", "chu", "nhat", "cap",
+                              "ngay", "dang", "luc", "sang", "chieu", "toi", "gio", "h", "g",
+                              "published", "updated", "posted", "am", "pm", "gmt", "clock"})
+
+
+def _is_date_line(line: str) -> bool:
+    """A short line that only states when the page was published or updated."""
+    if len(line) > 60 or parse_vietnamese_date(line) is None:
+        return False
+    words = re.sub(r"[\d\W_]+", " ", fold(line)).split()
+    return all(w in _DATE_LINE_WORDS for w in words)
+
+
 def _is_furniture_line(line: str) -> bool:
     folded = " ".join(_PUNCT.sub(" ", fold(line)).split())
-    if not folded:
+    if not folded or _is_date_line(line):
         return True
     if folded in FURNITURE_LINES or folded in FURNITURE_LABELS:
         return True
@@ -478,7 +607,6 @@ def extract_page(html: str | bytes, url: str, hints: ExtractHints | None = None)
     title = _title(tree, hints)
     published = _published(tree, hints) or _visible_date_near_title(tree, title)
     tree_author = _tree_author(tree)
-    sapo = _sapo(tree)
     for el in tree.xpath("//script|//style|//noscript"):
         _remove(el)
     if hints:
@@ -487,9 +615,11 @@ def extract_page(html: str | bytes, url: str, hints: ExtractHints | None = None)
     total = _text_len(body) if body is not None else 0
     _drop_labelled_blocks(tree)
     _drop_furniture_elements(tree, total)
+    _unwrap_layout_tables(tree)
+    sapo = _sapo(tree)  # after cleaning: a teaser's summary is gone by now
     doc = trafilatura.bare_extraction(
         tree, url=url, with_metadata=False, include_comments=False, include_tables=True,
-        include_images=False, include_links=False, deduplicate=False)
+        include_images=False, include_links=False, deduplicate=False, fast=True)
     raw_text = getattr(doc, "text", None) if doc is not None else None
     if not raw_text:
         raise ExtractionError("no article text found on the page")

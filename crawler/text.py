@@ -38,15 +38,38 @@ def normalise(text: str) -> str:
     return tidy_whitespace(nfc(text))
 
 
+def _fold_table() -> dict[int, str | None]:
+    """Per-character folding for every Latin letter with marks, built once.
+
+    Vietnamese uses precomposed letters from Latin-1, Latin Extended-A/B and Latin Extended
+    Additional; mapping each to its base letter with ``str.translate`` is an order of
+    magnitude faster than decomposing every string.
+    """
+    table: dict[int, str | None] = {}
+    for block in ((0x00C0, 0x0250), (0x1E00, 0x1F00)):
+        for code in range(*block):
+            ch = chr(code)
+            base = "".join(c for c in unicodedata.normalize("NFD", ch)
+                           if not unicodedata.combining(c))
+            if base != ch:
+                table[code] = base
+    for code in range(0x0300, 0x0370):  # stray combining marks (NFD input)
+        table[code] = None
+    table[ord("đ")] = "d"
+    table[ord("Đ")] = "D"
+    return table
+
+
+_FOLD = _fold_table()
+
+
 def fold(text: str) -> str:
     """Lower-case ASCII folding for diacritic-insensitive matching.
 
-    NFD, combining marks removed, ``đ``/``Đ`` mapped to ``d`` (it is a separate letter,
-    not a base letter with a mark, so NFD alone leaves it alone).
+    Marks removed, ``đ``/``Đ`` mapped to ``d`` (a separate letter, not a base letter with a
+    mark, so decomposition alone leaves it alone).
     """
-    decomposed = unicodedata.normalize("NFD", nfc(text))
-    stripped = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
-    return stripped.replace("đ", "d").replace("Đ", "D").lower()
+    return nfc(text).translate(_FOLD).lower()
 
 
 def words(text: str) -> list[str]:
