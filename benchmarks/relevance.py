@@ -1,0 +1,63 @@
+"""Relevance on the labelled set: precision, recall, F1, and every misclassified item.
+
+    python benchmarks/relevance.py [FILE.jsonl ...]
+
+Default files: tests/data/relevance_labelled.jsonl (the rules were written against it) and
+tests/data/relevance_holdout.jsonl (written after the rules were frozen), reported apart.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from crawler.relevance import classify, load_topics  # noqa: E402
+
+DATA = ROOT / "tests" / "data"
+
+
+def evaluate(path: Path) -> dict[str, float]:
+    topics = load_topics()
+    tp = fp = fn = tn = 0
+    wrong = []
+    for line in path.read_text("utf-8").splitlines():
+        item = json.loads(line)
+        lead = item["text"].split("\n", 1)[0]
+        verdict = classify(item["title"], lead, item["text"], topics)
+        got = verdict.relevant and verdict.topic == "dx"
+        if got and item["label"]:
+            tp += 1
+        elif got:
+            fp += 1
+            wrong.append(("false positive", item, verdict))
+        elif item["label"]:
+            fn += 1
+            wrong.append(("missed", item, verdict))
+        else:
+            tn += 1
+    precision = tp / (tp + fp) if tp + fp else 1.0
+    recall = tp / (tp + fn) if tp + fn else 1.0
+    f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+    print(f"== {path.name}: {tp + fp + fn + tn} items ({tp + fn} DX)")
+    print(f"precision {precision:.3f}  recall {recall:.3f}  F1 {f1:.3f}  "
+          f"(tp {tp}, fp {fp}, fn {fn}, tn {tn})")
+    for kind, item, verdict in wrong:
+        print(f"-- {kind}: {item['title']} [{item.get('note', '')}]")
+        print("   " + verdict.explain().replace("\n", "\n   "))
+    return {"precision": precision, "recall": recall}
+
+
+def main() -> None:
+    files = [Path(a) for a in sys.argv[1:]] or [DATA / "relevance_labelled.jsonl",
+                                                DATA / "relevance_holdout.jsonl"]
+    for path in files:
+        if path.exists():
+            evaluate(path)
+
+
+if __name__ == "__main__":
+    main()
