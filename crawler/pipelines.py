@@ -18,7 +18,7 @@ from twisted.internet import threads
 
 from crawler.alerts import article_alert
 from crawler.analyse import article_record, classify_page, hints_for
-from crawler.dedup import DUPLICATE_JACCARD, fingerprint
+from crawler.dedup import find_original
 from crawler.extract import ExtractedPage, ExtractionError, extract_page
 from crawler.items import PageItem
 from crawler.provinces import detect_province
@@ -30,7 +30,6 @@ from crawler.versions import is_change, text_diff, text_key
 from store.db import Row, Store
 
 logger = logging.getLogger(__name__)
-MIN_SHINGLES_FOR_NEAR_DUP = 12
 
 
 def _count(crawler: Any, source: str, key: str) -> None:
@@ -147,16 +146,8 @@ class StorePipeline:
     def _insert(self, item: PageItem, key: str) -> str:
         record = item.record
         province, former, source_name = self._place(item)
-        digest = text_key(record["text"])
-        original = self.store.article_by_hash(digest)
-        fp = fingerprint(record["text"])
-        if original is None and len(fp.buckets) and \
-                len(record["text"].split()) >= MIN_SHINGLES_FOR_NEAR_DUP:
-            for candidate in self.store.lsh_candidates(fp.buckets):
-                signature = self.store.signature(candidate)
-                if signature is not None and fp.jaccard(signature) >= DUPLICATE_JACCARD:
-                    original = self.store.article_by_id(candidate)
-                    break
+        match = find_original(self.store, record["text"])
+        original, digest, fp = match.original, match.digest, match.fingerprint
         duplicate_of = None
         if original is not None:
             duplicate_of = original["duplicate_of"] or original["id"]
