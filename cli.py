@@ -61,6 +61,10 @@ class Context:
         except StoreError as exc:
             raise click.ClickException(str(exc)) from exc
 
+    def setting(self, name: str) -> Any:
+        """A settings.py value, as overridden with -s NAME=VALUE for this invocation."""
+        return self.overrides.get(name, getattr(app_settings, name))
+
     @property
     def log_level(self) -> str:
         return {-1: "WARNING", 0: "INFO"}.get(self.verbosity, "DEBUG" if self.verbosity > 0
@@ -289,12 +293,12 @@ def _run(ctx: Context, command: str, *, sources: str | None, only: Sequence[str]
         events = assess_sources(
             store, run_id=run_id, started=started, figures=figures, failed=failed,
             names={s.id: s.name for s in selected},
-            streak=int(ctx.overrides.get("PROVWATCH_HEALTH_STREAK",
-                                         app_settings.PROVWATCH_HEALTH_STREAK)))
+            streak=int(ctx.setting("PROVWATCH_HEALTH_STREAK")))
         report = None
         if targets:
             report = send_pending(store, targets, digest=digest,
-                                  max_age_days=app_settings.PROVWATCH_ALERT_MAX_AGE_DAYS)
+                                  max_age_days=ctx.setting("PROVWATCH_ALERT_MAX_AGE_DAYS"),
+                                  telegram_api=ctx.setting("PROVWATCH_TELEGRAM_API"))
         crashed = result["crawl_exit"] != 0
         code = EXIT_CANNOT_RUN if crashed else \
             EXIT_SOURCES_FAILED if (strict and (failed or problems)) else EXIT_OK
@@ -633,7 +637,8 @@ def notify() -> None:
 @notify.command("test")
 @click.argument("url", required=False)
 @notify_config_option
-def notify_test(url: str | None, notify_config: str | None) -> None:
+@click.pass_obj
+def notify_test(ctx: Context, url: str | None, notify_config: str | None) -> None:
     """Send a sample alert to URL (or to the configured targets) and say if it arrived."""
     from notify.messages import article_message
     from notify.send import deliver_with_apprise
@@ -650,7 +655,8 @@ def notify_test(url: str | None, notify_config: str | None) -> None:
                 "đã hoạt động.", "url": "https://example.com/provwatch-test"})
     failures = 0
     for target in targets:
-        ok, error = deliver_with_apprise(target, message)
+        ok, error = deliver_with_apprise(target, message,
+                                         telegram_api=ctx.setting("PROVWATCH_TELEGRAM_API"))
         click.echo(f"{target.label}: {'sent' if ok else 'FAILED: ' + (error or '')}")
         failures += not ok
     if failures:
@@ -670,7 +676,7 @@ def notify_pending(ctx: Context, notify_urls: tuple[str, ...],
     targets = _targets(_env_notify_urls(notify_urls), notify_config)
     if targets:
         for target in targets:
-            alerts = pending_for(store, target, app_settings.PROVWATCH_ALERT_MAX_AGE_DAYS)
+            alerts = pending_for(store, target, ctx.setting("PROVWATCH_ALERT_MAX_AGE_DAYS"))
             click.echo(f"{target.label}: {len(alerts)} pending")
             for a in alerts:
                 click.echo(f"  #{a['id']} {a['kind']:<8} {a['created']} "
@@ -702,7 +708,8 @@ def notify_send(ctx: Context, notify_urls: tuple[str, ...], notify_config: str |
     with _locked(ctx.db):
         store = ctx.open_store()
         report = send_pending(store, targets, digest=digest, dry_run=dry_run,
-                              max_age_days=app_settings.PROVWATCH_ALERT_MAX_AGE_DAYS,
+                              max_age_days=ctx.setting("PROVWATCH_ALERT_MAX_AGE_DAYS"),
+                              telegram_api=ctx.setting("PROVWATCH_TELEGRAM_API"),
                               echo=click.echo)
     if dry_run:
         return

@@ -58,6 +58,7 @@ PROVWATCH_RECHECK_DAYS = 3             # known articles this recent are re-check
 PROVWATCH_MIN_TEXT_CHARS = 80          # shorter extracted text is reported, not stored
 PROVWATCH_EXTRACT_IN_THREAD = True     # run extraction off the reactor thread
 PROVWATCH_ALERT_MAX_AGE_DAYS = 14      # queued alerts older than this are not sent
+PROVWATCH_TELEGRAM_API = None          # Telegram Bot API base URL; None = api.telegram.org
 PROVWATCH_HEALTH_STREAK = 3            # bad runs in a row before a source health alert
 PROVWATCH_PROGRESS = False             # per-source progress lines (the CLI sets it on a TTY)
 PROVWATCH_PROGRESS_INTERVAL = 5.0      # seconds between progress lines

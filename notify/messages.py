@@ -8,6 +8,7 @@ cuts an entity or leaves a tag open.
 from __future__ import annotations
 
 import html
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -103,67 +104,62 @@ def article_message(payload: dict[str, Any]) -> Message:
                    html=block_html(payload))
 
 
-def digest_messages(payloads: Sequence[dict[str, Any]], *, limit: int = TELEGRAM_LIMIT,
-                    ) -> list[Message]:
-    """One digest grouped by province, split between article blocks under ``limit`` chars."""
-    by_province: dict[str, list[dict[str, Any]]] = {}
-    for p in payloads:
-        by_province.setdefault(p.get("province") or "Không rõ tỉnh", []).append(p)
-    text_blocks: list[str] = []
-    html_blocks: list[str] = []
-    for province in sorted(by_province):
-        items = by_province[province]
-        text_blocks.append(f"== {province} ({len(items)}) ==")
-        html_blocks.append(f"<b>== {html.escape(province)} ({len(items)}) ==</b>")
-        for p in items:
-            text_blocks.append(block_text(p))
-            html_blocks.append(block_html(p))
-    title = f"Bản tin provwatch: {len(payloads)} tin"
-    texts = split_blocks(text_blocks, limit)
-    htmls = split_blocks(html_blocks, limit)
-    # Text and HTML split separately; pair them by index and pad the shorter list.
-    n = max(len(texts), len(htmls))
-    texts += [""] * (n - len(texts))
-    htmls += [""] * (n - len(htmls))
-    return [Message(title=title if i == 0 else f"{title} ({i + 1}/{n})", text=t, html=h)
-            for i, (t, h) in enumerate(zip(texts, htmls, strict=True))]
+def _fit(text: str, limit: int, *, markup: bool) -> str:
+    """A block that alone exceeds ``limit``: cut as plain (escaped) text, never mid-tag."""
+    if len(text) <= limit:
+        return text
+    if markup:  # drop the markup rather than risk an unclosed tag or a split entity
+        plain = html.unescape(re.sub(r"<[^>]+>", "", text))
+        return html.escape(plain[: max(limit // 2, 1)]) + "…"
+    return text[: limit - 1] + "…"
 
 
-def split_blocks(blocks: Sequence[str], limit: int) -> list[str]:
-    """Join blocks with blank lines into chunks of at most ``limit`` characters.
+def digest_parts(alerts: Sequence[dict[str, Any]], *, limit: int = TELEGRAM_LIMIT,
+                 ) -> list[tuple[list[int], Message]]:
+    """A digest grouped by province, split between article blocks under ``limit`` characters.
 
-    A block longer than the limit on its own is cut at a line boundary (its lines are
-    self-contained: every tag opens and closes on one line, except <pre>, which is kept whole
-    or dropped to its first ``limit`` characters as plain escaped text).
+    Returns each part with the ids of the alerts it carries, so that every part can be
+    recorded as delivered on its own: a failure in part 3 never re-sends parts 1 and 2.
+    The limit leaves room for the title apprise puts in front of the body.
     """
-    chunks: list[str] = []
-    current = ""
-    for block in blocks:
-        pieces = [block] if len(block) <= limit else _cut_block(block, limit)
-        for piece in pieces:
-            candidate = f"{current}\n\n{piece}" if current else piece
-            if len(candidate) <= limit:
-                current = candidate
-            else:
-                chunks.append(current)
-                current = piece
-    if current:
-        chunks.append(current)
-    return chunks
+    by_province: dict[str, list[dict[str, Any]]] = {}
+    for alert in alerts:
+        province = alert["payload"].get("province") or "Không rõ tỉnh"
+        by_province.setdefault(province, []).append(alert)
+    title = f"Bản tin provwatch: {len(alerts)} tin"
+    room = limit - len(title) - 40
+    parts: list[tuple[list[int], list[str], list[str]]] = []
+    ids: list[int] = []
+    texts: list[str] = []
+    htmls: list[str] = []
 
+    def flush() -> None:
+        nonlocal ids, texts, htmls
+        if texts:
+            parts.append((ids, texts, htmls))
+        ids, texts, htmls = [], [], []
 
-def _cut_block(block: str, limit: int) -> list[str]:
-    out: list[str] = []
-    current = ""
-    for line in block.split("\n"):
-        if len(line) > limit:
-            line = line[: limit - 1] + "…"
-        candidate = f"{current}\n{line}" if current else line
-        if len(candidate) <= limit:
-            current = candidate
-        else:
-            out.append(current)
-            current = line
-    if current:
-        out.append(current)
-    return out
+    for province in sorted(by_province):
+        group = by_province[province]
+        head_text = f"== {province} ({len(group)}) =="
+        head_html = f"<b>== {html.escape(province)} ({len(group)}) ==</b>"
+        for index, alert in enumerate(group):
+            t = _fit(block_text(alert["payload"]), room - len(head_text) - 4, markup=False)
+            h = _fit(block_html(alert["payload"]), room - len(head_html) - 4, markup=True)
+            new_t, new_h = [t], [h]
+            if index == 0 or not texts:
+                new_t.insert(0, head_text)
+                new_h.insert(0, head_html)
+            joined_t = "\n\n".join([*texts, *new_t])
+            joined_h = "\n\n".join([*htmls, *new_h])
+            if texts and (len(joined_t) > room or len(joined_h) > room):
+                flush()
+                new_t, new_h = [head_text, t], [head_html, h]
+            ids.append(int(alert["id"]))
+            texts += new_t
+            htmls += new_h
+    flush()
+    n = len(parts)
+    return [(part_ids, Message(title=title if i == 0 else f"{title} ({i + 1}/{n})",
+                               text="\n\n".join(t), html="\n\n".join(h)))
+            for i, (part_ids, t, h) in enumerate(parts)]

@@ -15,7 +15,7 @@ from typing import Any
 
 import apprise
 
-from notify.messages import Message, article_message, digest_messages
+from notify.messages import Message, article_message, digest_parts
 from notify.targets import Target, redact
 from store.db import Row, Store
 
@@ -40,12 +40,21 @@ class SendReport:
 Deliver = Callable[[Target, Message], tuple[bool, str | None]]
 
 
-def deliver_with_apprise(target: Target, message: Message) -> tuple[bool, str | None]:
-    """Send one message to one target; (success, redacted error)."""
+def deliver_with_apprise(target: Target, message: Message, *,
+                         telegram_api: str | None = None) -> tuple[bool, str | None]:
+    """Send one message to one target; (success, redacted error).
+
+    ``telegram_api`` replaces the Telegram Bot API base (``https://api.telegram.org/bot``),
+    for a local Bot API server or a proxy (setting PROVWATCH_TELEGRAM_API).
+    """
     use_html = target.scheme in HTML_SCHEMES
     ap = apprise.Apprise()
     if not ap.add(target.url):
         return False, f"{target.label}: not a usable apprise URL"
+    if telegram_api and target.scheme == "tgram":
+        for server in ap:
+            # NotifyTelegram builds every request from this instance attribute
+            setattr(server, "notify_url", telegram_api.rstrip("/") + "/bot")  # noqa: B010
     result = ap.notify(
         body=message.html if use_html else message.text,
         title=message.title,
@@ -76,9 +85,12 @@ def pending_for(store: Store, target: Target, max_age_days: float | None) -> lis
 
 def send_pending(store: Store, targets: Sequence[Target], *, digest: bool = False,
                  dry_run: bool = False, max_age_days: float | None = 14,
-                 deliver: Deliver = deliver_with_apprise,
+                 deliver: Deliver | None = None, telegram_api: str | None = None,
                  echo: Callable[[str], Any] | None = None) -> SendReport:
     """Deliver pending alerts; with ``dry_run`` only print what would be sent."""
+    if deliver is None:
+        def deliver(target: Target, message: Message) -> tuple[bool, str | None]:
+            return deliver_with_apprise(target, message, telegram_api=telegram_api)
     report = SendReport()
     for target in targets:
         alerts = pending_for(store, target, max_age_days)
@@ -87,9 +99,8 @@ def send_pending(store: Store, targets: Sequence[Target], *, digest: bool = Fals
             continue
         batches: list[tuple[list[Row], Message]]
         if digest:
-            messages = digest_messages([a["payload"] for a in alerts])
-            batches = [(alerts if i == len(messages) - 1 else [], m)
-                       for i, m in enumerate(messages)]
+            by_id = {int(a["id"]): a for a in alerts}
+            batches = [([by_id[i] for i in ids], m) for ids, m in digest_parts(alerts)]
         else:
             batches = [([a], article_message(a["payload"])) for a in alerts]
         for index, (batch, message) in enumerate(batches):
@@ -98,8 +109,6 @@ def send_pending(store: Store, targets: Sequence[Target], *, digest: bool = Fals
                     echo(f"--- to {target.label}: {message.title}\n{message.text}\n")
                 continue
             ok, error = deliver(target, message)
-            if digest and not ok:
-                batch = alerts  # a digest part failed: the whole digest stays pending
             for alert in batch:
                 store.record_delivery(alert["id"], target.id, target.label, ok=ok, error=error)
             if ok:
@@ -109,7 +118,7 @@ def send_pending(store: Store, targets: Sequence[Target], *, digest: bool = Fals
                 report.failed += len(batch)
                 report.errors[target.label] = error or "failed"
                 logger.warning("notify: %s failed: %s", target.label, error)
-                if not digest:  # target is down: keep the rest for the next run
-                    report.kept += sum(len(b) for b, _ in batches[index + 1:])
+                # target is down: keep the rest for the next run
+                report.kept += sum(len(b) for b, _ in batches[index + 1:])
                 break
     return report

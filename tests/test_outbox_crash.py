@@ -1,0 +1,126 @@
+"""A run killed with SIGKILL at any point, then run again: every alert exactly once per target."""
+
+from __future__ import annotations
+
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+from tests.conftest import FAST, portal_routes, write_sources
+from tests.localservers import Page, SiteServer, SmtpServer, WebhookServer
+
+ROOT = Path(__file__).parent.parent
+HATINH = "/tin-tuc/thao-go-rao-can-trong-chuyen-doi-so-phat-trien-chinh-quyen-so-123456.html"
+
+
+def start_run(db: Path, sources: Path, *targets: str) -> subprocess.Popen[str]:
+    notify = [arg for url in targets for arg in ("--notify", url)]
+    return subprocess.Popen(
+        [sys.executable, "-c", "from cli import main; main()", "--db", str(db), *FAST, "run",
+         "--sources", str(sources), *notify],
+        cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        start_new_session=True, env={**os.environ, "PYTHONPATH": str(ROOT)})
+
+
+def kill(proc: subprocess.Popen[str]) -> None:
+    os.killpg(proc.pid, signal.SIGKILL)
+    proc.wait(10)
+
+
+def wait_for(condition, timeout: float = 60) -> None:  # type: ignore[no-untyped-def]
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError("condition not reached in time")
+        time.sleep(0.05)
+
+
+def count_rows(db: Path, table: str) -> int:
+    if not db.exists():
+        return 0
+    try:
+        with sqlite3.connect(db, timeout=1) as conn:
+            return int(conn.execute(f"SELECT COUNT(*) FROM {table}").fetchone()[0])
+    except sqlite3.Error:
+        return 0
+
+
+def titles(received: list[dict]) -> list[str]:
+    return sorted(m["title"] for m in received)
+
+
+class HoldingWebhook(WebhookServer):
+    """Blocks the first POST until released, without accepting it (a message in flight)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.arrived = threading.Event()
+        self.release = threading.Event()
+        outer = self
+        handler = self.httpd.RequestHandlerClass
+        original = handler.do_POST  # type: ignore[attr-defined]
+
+        def do_post(self) -> None:  # type: ignore[no-untyped-def]
+            if not outer.arrived.is_set():
+                outer.arrived.set()
+                outer.release.wait(30)
+                self.send_response(503)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+                return
+            original(self)
+
+        handler.do_POST = do_post  # type: ignore[attr-defined]
+
+
+def test_killed_mid_send_then_rerun_delivers_each_alert_once_per_target(
+        tmp_path: Path, portal: SiteServer, smtp: SmtpServer) -> None:
+    sources = write_sources(tmp_path / "s.toml", [
+        {"id": "tn", "name": "Thử nghiệm", "province": "Hà Giang",
+         "url": f"{portal.base}/tin-tuc"}])
+    db = tmp_path / "p.db"
+    hook = HoldingWebhook().start()
+    try:
+        proc = start_run(db, sources, smtp.url(), hook.url)
+        assert hook.arrived.wait(90), "the run never reached the webhook"
+        kill(proc)  # SMTP got its alerts; the webhook's first one is in flight
+        hook.release.set()
+        assert len(smtp.messages) == 2 and hook.received == []
+        proc = start_run(db, sources, smtp.url(), hook.url)
+        out, _ = proc.communicate(timeout=120)
+        assert proc.returncode == 0, out
+        assert len(smtp.messages) == 2  # not re-sent to the target that had succeeded
+        assert len(hook.received) == 2 and len(set(titles(hook.received))) == 2
+    finally:
+        hook.stop()
+
+
+def test_killed_mid_crawl_then_rerun_delivers_every_alert_once(
+        tmp_path: Path, webhook: WebhookServer) -> None:
+    routes = portal_routes()
+    slow = routes[HATINH]
+    routes[HATINH] = Page(slow.body, delay=20)  # the crawl hangs on this article
+    site = SiteServer(routes).start()
+    try:
+        sources = write_sources(tmp_path / "s.toml", [
+            {"id": "tn", "name": "Thử nghiệm", "province": "Lào Cai",
+             "url": f"{site.base}/tin-tuc"}])
+        db = tmp_path / "p.db"
+        proc = start_run(db, sources, webhook.url)
+        wait_for(lambda: count_rows(db, "articles") >= 2)
+        kill(proc)  # killed mid-crawl: two articles and one alert stored, nothing sent
+        assert webhook.received == []
+        assert count_rows(db, "alerts") == 1
+        site.routes[HATINH] = slow
+        proc = start_run(db, sources, webhook.url)
+        out, _ = proc.communicate(timeout=120)
+        assert proc.returncode == 0, out  # the stale lock of the killed run was taken over
+        assert len(webhook.received) == 2 and len(set(titles(webhook.received))) == 2
+        assert count_rows(db, "articles") == 3
+    finally:
+        site.stop()
