@@ -31,6 +31,8 @@ COOKIES_ENABLED = False
 TELNETCONSOLE_ENABLED = False
 LOG_LEVEL = "INFO"
 REQUEST_FINGERPRINTER_IMPLEMENTATION = "2.7"
+DOWNLOAD_VERIFY_CERTIFICATES = True    # sources opt out one by one with insecure_tls = true
+DOWNLOADER_CLIENTCONTEXTFACTORY = "crawler.tls.SourceAwareContextFactory"
 FEED_EXPORT_ENCODING = "utf-8"
 
 # -- components ----------------------------------------------------------------------------

@@ -278,7 +278,11 @@ class SourceSpider(scrapy.Spider):
         if role == "start":
             self.count(source, "start_failed")
         url = request.url if request is not None else "?"
-        self.logger.warning("source %s: %s fetching %s (%s)", source, kind, url, role)
+        hint = ""
+        if kind == "tls":
+            hint = ("; the certificate could not be verified: if this portal's chain is known "
+                    "to be broken, set insecure_tls = true for this source")
+        self.logger.warning("source %s: %s fetching %s (%s)%s", source, kind, url, role, hint)
 
 
 def _header(response: Response, name: bytes) -> str | None:
