@@ -224,7 +224,9 @@ class SourceSpider(scrapy.Spider):
         except Exception:  # noqa: BLE001 - lxml raises several types for broken XML
             self.count(source.id, "errors/bad_sitemap")
             return
-        locs = [entry.get("loc", "") for entry in sitemap]
+        # loc must be absolute by the protocol; portals sometimes write paths
+        locs = [urljoin(response.url, entry["loc"].strip()) for entry in sitemap
+                if entry.get("loc")]
         if sitemap.type == "sitemapindex":
             for loc in locs[: self.max_pages * 2]:
                 req = self._request(loc, source, "sitemap", self.parse_sitemap)

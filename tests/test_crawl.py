@@ -1,0 +1,123 @@
+"""Discovery routes, traps and budgets on a local site (issue 11)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from click.testing import CliRunner
+
+from cli import main
+from store.db import Store
+from tests.conftest import FAST, write_sources
+from tests.localservers import Page, SiteServer
+
+
+def article(title: str) -> Page:
+    body = "".join(f"<p>{title}. Đây là đoạn văn số {i} của bài viết, đủ dài để được coi là "
+                   f"nội dung thật của một bài báo về hoạt động của tỉnh.</p>" for i in range(4))
+    return Page(f"<html><head><title>{title}</title></head><body><h1>{title}</h1>"
+                f"<div class='date'>12/03/2024 08:00</div><div class='content'>{body}</div>"
+                "</body></html>")
+
+
+def link(path: str, text: str) -> str:
+    return f"<li><a href='{path}'>{text} của tỉnh trong năm nay</a></li>"
+
+
+def site_routes() -> dict[str, Page]:
+    routes: dict[str, Page] = {
+        "/robots.txt": Page("User-agent: *\nDisallow: /noi-bo/\nSitemap: /sitemap.xml\n",
+                            content_type="text/plain"),
+        "/": Page("<html><head><link rel='alternate' type='application/rss+xml' "
+                  "href='/rss/home.rss'></head><body><ul>"
+                  + link("/tin/bai-tren-danh-muc-trang-mot-100001.html", "Bài trên danh mục")
+                  + link("/lich/2024/05/", "Lịch làm việc tháng 5")
+                  + link("/tim-kiem?q=chuyen+doi+so", "Tìm kiếm chuyển đổi số")
+                  + "</ul><a href='/?page=2'>Trang sau</a></body></html>"),
+        "/?page=2": Page("<html><body><ul>"
+                         + link("/tin/bai-tren-danh-muc-trang-hai-100002.html", "Bài trang hai")
+                         + link("/noi-bo/bao-cao-mat-100009.html", "Báo cáo nội bộ")
+                         + "</ul><a href='/?page=3'>Trang sau</a></body></html>"),
+        "/rss/home.rss": Page(
+            "<?xml version='1.0' encoding='utf-8'?><rss version='2.0'><channel><title>T</title>"
+            "<item><title>Chỉ có trong feed</title>"
+            "<link>/tin/bai-chi-co-trong-feed-100003.html</link></item></channel></rss>",
+            content_type="application/rss+xml"),
+        "/sitemap.xml": Page(
+            "<?xml version='1.0' encoding='UTF-8'?><sitemapindex "
+            "xmlns='http://www.sitemaps.org/schemas/sitemap/0.9'>"
+            "<sitemap><loc>/sitemap-news.xml</loc></sitemap></sitemapindex>",
+            content_type="application/xml"),
+        "/sitemap-news.xml": Page(
+            "<?xml version='1.0' encoding='UTF-8'?><urlset "
+            "xmlns='http://www.sitemaps.org/schemas/sitemap/0.9'>"
+            "<url><loc>/tin/bai-chi-co-trong-sitemap-100004.html</loc></url></urlset>",
+            content_type="application/xml"),
+    }
+    for n, title in [(1, "Bài trên danh mục"), (2, "Bài trang hai"), (3, "Bài chỉ có trong feed"),
+                     (4, "Bài chỉ có trong sitemap")]:
+        slug = {1: "bai-tren-danh-muc-trang-mot", 2: "bai-tren-danh-muc-trang-hai",
+                3: "bai-chi-co-trong-feed", 4: "bai-chi-co-trong-sitemap"}[n]
+        routes[f"/tin/{slug}-10000{n}.html"] = article(title)
+    routes["/noi-bo/bao-cao-mat-100009.html"] = article("Báo cáo nội bộ")
+    # an endless pagination trap: every page links to the next one
+    for page in range(3, 60):
+        routes[f"/?page={page}"] = Page(f"<html><body><a href='/?page={page + 1}'>Trang sau</a>"
+                                        "</body></html>")
+    return routes
+
+
+def crawl(tmp_path: Path, site: SiteServer, **extra: object) -> tuple[str, dict]:
+    sources = write_sources(tmp_path / "s.toml", [
+        {"id": "tinh", "name": "Tỉnh", "province": "Huế", "url": f"{site.base}/", **extra}])
+    db = tmp_path / "p.db"
+    result = CliRunner().invoke(main, ["--db", str(db), *FAST, "crawl", "--sources",
+                                       str(sources)])
+    assert result.exit_code == 0, result.output
+    run = Store(db).runs()[0]
+    return result.output, json.loads(run["sources"])["tinh"]
+
+
+def test_every_discovery_route_finds_its_article_and_traps_are_cut(tmp_path: Path) -> None:
+    site = SiteServer(site_routes()).start()
+    try:
+        output, figures = crawl(tmp_path, site)
+        store = Store(tmp_path / "p.db")
+        titles = {r["title"] for r in store.iter_articles()}
+        assert titles == {"Bài trên danh mục", "Bài trang hai", "Bài chỉ có trong feed",
+                          "Bài chỉ có trong sitemap"}
+        paths = site.paths()
+        assert not any(p.startswith("/noi-bo/") for p in paths)  # robots.txt obeyed
+        assert not any(p.startswith(("/lich/", "/tim-kiem")) for p in paths)  # traps never fetched
+        assert max(int(p.split("=")[1]) for p in paths if p.startswith("/?page=")) <= 3
+        assert figures["pagination_cut"] == 1 and figures["feed_entries"] == 1
+        assert figures["sitemap_entries"] == 1 and figures["robots_forbidden"] == 1
+        assert "pagination_cut=1" in output
+    finally:
+        site.stop()
+
+
+def test_page_budget_cuts_and_says_so(tmp_path: Path) -> None:
+    site = SiteServer(site_routes()).start()
+    try:
+        output, figures = crawl(tmp_path, site, page_budget=4)
+        assert figures["requests"] == 4 and figures["budget_cut"] >= 1
+        assert "budget_cut=" in output
+    finally:
+        site.stop()
+
+
+def test_unchanged_rerun_downloads_no_article_body(tmp_path: Path) -> None:
+    site = SiteServer(site_routes()).start()
+    try:
+        crawl(tmp_path, site)
+        before = len(site.requests)
+        _, figures = crawl(tmp_path, site)
+        again = site.requests[before:]
+        articles = [(p, h) for _, p, h in again if p.startswith("/tin/")]
+        assert articles and all("If-None-Match" in h for _, h in articles)
+        assert figures["not_modified"] == len(articles) == 4
+        assert figures.get("new", 0) == 0 and figures.get("articles_fetched", 0) == 0
+    finally:
+        site.stop()
