@@ -224,9 +224,11 @@ def _crawl(ctx: Context, store: Store, command: str, *, sources_file: str | None
     code = crawl_in_child(config)
     row = store.run_row(run_id)
     figures = json.loads(row["sources"]) if row.get("sources") else {}
+    crawled = json.loads(row["summary"]) if row.get("summary") else {}
     if code != 0:
         logger.error("the crawl process ended with exit code %s", code)
-    return run_id, {"crawl_exit": code, "sources": figures}
+    return run_id, {"crawl_exit": code, "sources": figures,
+                    "crawl_seconds": crawled.get("crawl_seconds")}
 
 
 def _failed_sources(figures: dict[str, dict[str, int]]) -> dict[str, str]:
@@ -305,6 +307,7 @@ def _run(ctx: Context, command: str, *, sources: str | None, only: Sequence[str]
         status = "crawl_crashed" if crashed else \
             "completed_with_failures" if failed else "completed"
         summary = {"failed_sources": failed, "crawl_exit": result["crawl_exit"],
+                   "crawl_seconds": result["crawl_seconds"],
                    "config_problems": list(problems),
                    "health_events": [f"{e.kind}:{e.source}:{e.problem}" for e in events],
                    "alerts_sent": report.sent if report else 0,

@@ -33,8 +33,16 @@ VOCAB = ("tỉnh huyện xã chuyển đổi số chính quyền dịch vụ cô
          "du lịch môi trường an ninh quốc phòng cải cách hành chính thủ tục hồ sơ").split()
 
 
+ONSETS = "b c ch d đ g gi h k kh l m n ng nh ph qu r s t th tr v x".split()
+RIMES = "a ai an ang anh ao ay e em en eo i ia inh iu o oa oai oan oc oi om on ong u ua uan " \
+        "ui un ung uy uyen ư ưa ưng ươi ương".split()
+# A realistic vocabulary size: a few thousand syllables, so unrelated synthetic articles share
+# as few 3-grams as unrelated real articles do (a tiny vocabulary would make every text collide).
+SYLLABLES = sorted({o + r for o in ONSETS for r in RIMES} | set(VOCAB))
+
+
 def synthetic_text(rng: random.Random, words: int = 120) -> str:
-    return " ".join(rng.choice(VOCAB) for _ in range(words)) + f" {rng.randrange(10**9)}."
+    return " ".join(rng.choice(SYLLABLES) for _ in range(words)) + f" {rng.randrange(10**9)}."
 
 
 def add(store: Store, text: str, n: int) -> None:

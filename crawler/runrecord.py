@@ -6,6 +6,7 @@ The CLI passes ``PROVWATCH_RUN_ID``; under plain ``scrapy crawl`` a run row is c
 from __future__ import annotations
 
 import os
+from datetime import UTC, datetime
 from typing import Any
 
 from scrapy import signals
@@ -38,6 +39,9 @@ class RunRecorder:
         spider = self.crawler.spider
         figures = {sid: dict(c) for sid, c in getattr(spider, "figures", {}).items()}
         store = store_for(self.crawler)
+        started = self.crawler.stats.get_value("start_time") if self.crawler.stats else None
+        seconds = (datetime.now(UTC) - started).total_seconds() if started else None
         store.finish_run(self.run_id or 0, status=f"crawled:{reason}", exit_code=0,
-                         summary={"finish_reason": reason}, sources=figures)
+                         summary={"finish_reason": reason, "crawl_seconds": seconds},
+                         sources=figures)
         close_store(self.crawler)
