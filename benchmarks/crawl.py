@@ -25,56 +25,35 @@ import sqlite3
 import subprocess
 import sys
 import tempfile
-import threading
-import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from tests.localservers import Page, SiteServer  # noqa: E402
+
 PER_PAGE = 10
 BODY = ("Ủy ban nhân dân tỉnh triển khai kế hoạch chuyển đổi số, phát triển chính quyền số, "
         "kinh tế số và xã hội số; dịch vụ công trực tuyến toàn trình được mở rộng tới các xã. ")
 
 
 class Site:
-    """One generated portal: /tin?page=N listings, /tin/bai-K-<id>.html articles."""
+    """One generated portal on tests.localservers.SiteServer (which also answers 304s):
+    /tin?page=N listings, /tin/bai-K-<id>.html articles, a feed, a sitemap, traps."""
 
     def __init__(self, index: int, articles: int) -> None:
         self.index = index
         self.articles = articles
-        self.requests: list[str] = []
-        site = self
-
-        class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-
-            def log_message(self, *args: Any) -> None:
-                pass
-
-            def do_GET(self) -> None:
-                site.requests.append(self.path)
-                status, ctype, body = site.route(self.path)
-                etag = f'"{hash(body) & 0xFFFFFFFF:x}"'
-                if status == 200 and "/bai-" in self.path and \
-                        self.headers.get("If-None-Match") == etag:
-                    status, body = 304, b""
-                self.send_response(status)
-                self.send_header("Content-Type", ctype)
-                self.send_header("Content-Length", str(len(body)))
-                if "/bai-" in self.path:
-                    self.send_header("ETag", etag)
-                self.end_headers()
-                self.wfile.write(body)
-
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.httpd.daemon_threads = True
-        self.port = self.httpd.server_address[1]
-        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
+        self.server = SiteServer().start()
+        self.server.routes.update(self.routes())
 
     @property
     def base(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
+        return self.server.base
+
+    @property
+    def requests(self) -> list[tuple[str, str, dict[str, str]]]:
+        return self.server.requests
 
     @property
     def pages(self) -> int:
@@ -83,43 +62,44 @@ class Site:
     def article_path(self, k: int) -> str:
         return f"/tin/bai-{k}-tinh-{self.index}-day-manh-chuyen-doi-so-{100000 + k}.html"
 
-    def route(self, path: str) -> tuple[int, str, bytes]:
-        html = "text/html; charset=utf-8"
-        if path == "/robots.txt":
-            return 200, "text/plain", b"User-agent: *\nDisallow: /noi-bo/\nSitemap: /sitemap.xml\n"
-        if path.startswith("/tin?page=") or path == "/tin":
-            page = int(path.split("=")[1]) if "=" in path else 1
+    def routes(self) -> dict[str, Page]:
+        routes = {
+            "/robots.txt": Page("User-agent: *\nDisallow: /noi-bo/\nSitemap: /sitemap.xml\n",
+                                content_type="text/plain"),
+            "/rss.xml": Page("<?xml version='1.0'?><rss version='2.0'><channel>" + "".join(
+                f"<item><title>{k}</title><link>{self.base}{self.article_path(k)}</link></item>"
+                for k in range(min(20, self.articles))) + "</channel></rss>",
+                content_type="application/rss+xml"),
+            "/sitemap.xml": Page(
+                "<?xml version='1.0' encoding='UTF-8'?><urlset xmlns='http://www.sitemaps.org/"
+                "schemas/sitemap/0.9'>" + "".join(
+                    f"<url><loc>{self.base}{self.article_path(k)}</loc></url>"
+                    for k in range(self.articles)) + "</urlset>",
+                content_type="application/xml"),
+        }
+        for page in range(1, self.pages + 1):
             links = "".join(
                 f"<li><a href='{self.article_path(k)}'>Bài {k}: tỉnh {self.index} đẩy mạnh "
                 f"chuyển đổi số trong năm</a></li>"
                 for k in range((page - 1) * PER_PAGE, min(page * PER_PAGE, self.articles)))
             nxt = f"<a href='/tin?page={page + 1}'>Trang sau</a>" if page < self.pages else ""
             traps = "<a href='/lich/2024/05/'>Lịch</a><a href='/tim-kiem?q=x'>Tìm</a>"
-            return 200, html, (f"<html><head><link rel='alternate' type='application/rss+xml' "
-                               f"href='/rss.xml'></head><body><ul>{links}</ul>{nxt}{traps}"
-                               f"</body></html>").encode()
-        if path == "/rss.xml":
-            items = "".join(f"<item><title>{k}</title><link>{self.base}{self.article_path(k)}"
-                            f"</link></item>" for k in range(min(20, self.articles)))
-            return 200, "application/rss+xml", \
-                f"<?xml version='1.0'?><rss version='2.0'><channel>{items}</channel></rss>".encode()
-        if path == "/sitemap.xml":
-            urls = "".join(f"<url><loc>{self.base}{self.article_path(k)}</loc></url>"
-                           for k in range(self.articles))
-            return 200, "application/xml", (
-                "<?xml version='1.0' encoding='UTF-8'?><urlset xmlns='http://www.sitemaps.org/"
-                f"schemas/sitemap/0.9'>{urls}</urlset>").encode()
-        if path.startswith("/tin/bai-"):
-            k = int(path.split("-")[1])
+            listing = Page(f"<html><head><link rel='alternate' type='application/rss+xml' "
+                           f"href='/rss.xml'></head><body><ul>{links}</ul>{nxt}{traps}"
+                           "</body></html>")
+            routes[f"/tin?page={page}"] = listing
+            if page == 1:
+                routes["/tin"] = listing
+        for k in range(self.articles):
             paras = "".join(f"<p>Bài {k} của tỉnh {self.index}, đoạn {i}. {BODY * 2}</p>"
                             for i in range(6))
-            return 200, html, (
+            routes[self.article_path(k)] = Page(
                 f"<html><head><title>Bài {k}: tỉnh {self.index} đẩy mạnh chuyển đổi số</title>"
                 f"</head><body><h1>Bài {k}: tỉnh {self.index} đẩy mạnh chuyển đổi số</h1>"
                 f"<div class='date'>12/03/2024 08:00</div><div class='content'>{paras}</div>"
-                f"<div class='counter'>Thống kê truy cập<br>Hôm nay: {time.time_ns() % 9999}"
-                "</div></body></html>").encode()
-        return 404, "text/plain", b"not found"
+                f"<div class='counter'>Thống kê truy cập<br>Hôm nay: {k * 7}</div>"
+                "</body></html>")
+        return routes
 
     def minimum(self) -> int:
         """robots + every listing page + every article once."""
@@ -195,9 +175,10 @@ def run_provwatch(sites: list[Site], db: Path, sources: Path, recheck_days: floa
     with sqlite3.connect(db) as conn:
         summary = json.loads(conn.execute(
             "SELECT summary FROM runs ORDER BY id DESC LIMIT 1").fetchone()[0])
-    paths = [p for s in sites for p in s.requests]
-    return {"seconds": summary["crawl_seconds"], "requests": len(paths),
-            "article_bodies": sum(1 for s in sites for p in s.requests if "/bai-" in p)}
+    return {"seconds": summary["crawl_seconds"],
+            "requests": sum(len(s.requests) for s in sites),
+            "article_bodies": sum(1 for s in sites for _, p, h in s.requests
+                                  if "/bai-" in p and "If-None-Match" not in h)}
 
 
 def main() -> None:

@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from crawler.text import fold, nfc
+from crawler.tomltables import open_table
 
 TITLE_FACTOR = 3.0
 LEAD_FACTOR = 2.0
@@ -133,17 +134,8 @@ def _strings(raw: Any, label: str, key: str) -> tuple[str, ...]:
 
 
 def _parse_topic(raw: Any, index: int, path: Path) -> Topic:
-    label = f"{path}: topics[{index}]"
-    if not isinstance(raw, dict):
-        raise TopicFileError(f"{label}: expected a [[topics]] table")
-    if isinstance(raw.get("id"), str):
-        label += f" (id={raw['id']!r})"
-    unknown = sorted(set(raw) - _TOPIC_KEYS)
-    if unknown:
-        raise TopicFileError(f"{label}: unknown key {unknown[0]!r}")
-    for key in ("id", "name", "threshold", "terms"):
-        if key not in raw:
-            raise TopicFileError(f"{label}: missing required key {key!r}")
+    label = open_table(raw, index, path, "topics", known=_TOPIC_KEYS,
+                       required=("id", "name", "threshold", "terms"), error=TopicFileError)
     if not isinstance(raw["id"], str) or not re.fullmatch(r"[a-z0-9][a-z0-9_-]*", raw["id"]):
         raise TopicFileError(f"{label}: key 'id' must match [a-z0-9][a-z0-9_-]*")
     if not isinstance(raw["name"], str) or not raw["name"].strip():

@@ -16,6 +16,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from crawler.provinces import canonical_province, current_province
+from crawler.tomltables import open_table
 
 SOURCE_KINDS = ("newspaper", "portal", "department", "national", "other")
 _ID = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
@@ -74,17 +75,8 @@ def _check_url(value: str, where: str) -> str:
 
 
 def _parse_entry(raw: Any, index: int, path: Path) -> Source:
-    label = f"{path}: sources[{index}]"
-    if not isinstance(raw, dict):
-        raise SourcesFileError(f"{label}: expected a [[sources]] table, got {type(raw).__name__}")
-    if isinstance(raw.get("id"), str):
-        label += f" (id={raw['id']!r})"
-    unknown = sorted(set(raw) - _KNOWN)
-    if unknown:
-        raise SourcesFileError(f"{label}: unknown key {unknown[0]!r}")
-    for key in ("id", "name", "url"):
-        if key not in raw:
-            raise SourcesFileError(f"{label}: missing required key {key!r}")
+    label = open_table(raw, index, path, "sources", known=_KNOWN,
+                       required=("id", "name", "url"), error=SourcesFileError)
     values: dict[str, Any] = {}
     for key in _STR_KEYS:
         if key in raw:

@@ -46,6 +46,9 @@ class Store:
             conn.execute("PRAGMA journal_mode=WAL")
             conn.execute("PRAGMA foreign_keys=ON")
             conn.execute("PRAGMA synchronous=NORMAL")
+            # index pages (LSH bands, URL and hash lookups) stay in memory as the archive grows
+            conn.execute("PRAGMA cache_size=-65536")
+            conn.execute("PRAGMA mmap_size=268435456")
         except sqlite3.DatabaseError as exc:
             if "not a database" in str(exc):
                 raise StoreError(f"{self.path}: not a provwatch database: {exc}") from exc
