@@ -23,6 +23,7 @@ import scrapy
 from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Response
 from scrapy.spidermiddlewares.httperror import HttpError
+from scrapy.utils.gz import gunzip
 from scrapy.utils.sitemap import Sitemap, sitemap_urls_from_robots
 from twisted.python.failure import Failure
 
@@ -216,9 +217,14 @@ class SourceSpider(scrapy.Spider):
     def parse_sitemap(self, response: Response) -> Iterable[Any]:
         source = self._source(response)
         body = response.body
-        if body[:2] == b"\x1f\x8b":
-            self.count(source.id, "errors/gzip_sitemap_unsupported")
-            return
+        if body[:2] == b"\x1f\x8b":  # sitemap.xml.gz, served as a file (not Content-Encoding)
+            try:
+                body = gunzip(body, max_size=self.crawler.settings.getint("DOWNLOAD_MAXSIZE"))
+            except (OSError, ValueError) as exc:  # corrupt, or larger than the size cap
+                self.logger.warning("source %s: unusable gzip sitemap %s: %s", source.id,
+                                    response.url, exc)
+                self.count(source.id, "errors/bad_sitemap")
+                return
         try:
             sitemap = Sitemap(body)
         except Exception:  # noqa: BLE001 - lxml raises several types for broken XML

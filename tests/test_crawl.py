@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gzip
 import json
 from pathlib import Path
 
@@ -47,7 +48,8 @@ def site_routes() -> dict[str, Page]:
         "/sitemap.xml": Page(
             "<?xml version='1.0' encoding='UTF-8'?><sitemapindex "
             "xmlns='http://www.sitemaps.org/schemas/sitemap/0.9'>"
-            "<sitemap><loc>/sitemap-news.xml</loc></sitemap></sitemapindex>",
+            "<sitemap><loc>/sitemap-news.xml</loc></sitemap>"
+            "<sitemap><loc>/sitemap-2023.xml.gz</loc></sitemap></sitemapindex>",
             content_type="application/xml"),
         "/sitemap-news.xml": Page(
             "<?xml version='1.0' encoding='UTF-8'?><urlset "
@@ -55,10 +57,16 @@ def site_routes() -> dict[str, Page]:
             "<url><loc>/tin/bai-chi-co-trong-sitemap-100004.html</loc></url></urlset>",
             content_type="application/xml"),
     }
+    routes["/sitemap-2023.xml.gz"] = Page(gzip.compress(
+        b"<?xml version='1.0' encoding='UTF-8'?><urlset "
+        b"xmlns='http://www.sitemaps.org/schemas/sitemap/0.9'>"
+        b"<url><loc>/tin/bai-trong-sitemap-nen-gzip-100005.html</loc></url></urlset>"),
+        content_type="application/gzip")
     for n, title in [(1, "Bài trên danh mục"), (2, "Bài trang hai"), (3, "Bài chỉ có trong feed"),
-                     (4, "Bài chỉ có trong sitemap")]:
+                     (4, "Bài chỉ có trong sitemap"), (5, "Bài trong sitemap nén gzip")]:
         slug = {1: "bai-tren-danh-muc-trang-mot", 2: "bai-tren-danh-muc-trang-hai",
-                3: "bai-chi-co-trong-feed", 4: "bai-chi-co-trong-sitemap"}[n]
+                3: "bai-chi-co-trong-feed", 4: "bai-chi-co-trong-sitemap",
+                5: "bai-trong-sitemap-nen-gzip"}[n]
         routes[f"/tin/{slug}-10000{n}.html"] = article(title)
     routes["/noi-bo/bao-cao-mat-100009.html"] = article("Báo cáo nội bộ")
     # an endless pagination trap: every page links to the next one
@@ -86,13 +94,13 @@ def test_every_discovery_route_finds_its_article_and_traps_are_cut(tmp_path: Pat
         store = Store(tmp_path / "p.db")
         titles = {r["title"] for r in store.iter_articles()}
         assert titles == {"Bài trên danh mục", "Bài trang hai", "Bài chỉ có trong feed",
-                          "Bài chỉ có trong sitemap"}
+                          "Bài chỉ có trong sitemap", "Bài trong sitemap nén gzip"}
         paths = site.paths()
         assert not any(p.startswith("/noi-bo/") for p in paths)  # robots.txt obeyed
         assert not any(p.startswith(("/lich/", "/tim-kiem")) for p in paths)  # traps never fetched
         assert max(int(p.split("=")[1]) for p in paths if p.startswith("/?page=")) <= 3
         assert figures["pagination_cut"] == 1 and figures["feed_entries"] == 1
-        assert figures["sitemap_entries"] == 1 and figures["robots_forbidden"] == 1
+        assert figures["sitemap_entries"] == 2 and figures["robots_forbidden"] == 1
         assert "pagination_cut=1" in output
     finally:
         site.stop()
@@ -117,7 +125,7 @@ def test_unchanged_rerun_downloads_no_article_body(tmp_path: Path) -> None:
         again = site.requests[before:]
         articles = [(p, h) for _, p, h in again if p.startswith("/tin/")]
         assert articles and all("If-None-Match" in h for _, h in articles)
-        assert figures["not_modified"] == len(articles) == 4
+        assert figures["not_modified"] == len(articles) == 5
         assert figures.get("new", 0) == 0 and figures.get("articles_fetched", 0) == 0
     finally:
         site.stop()
