@@ -7,7 +7,6 @@ the same word is always the same bytes.
 
 from __future__ import annotations
 
-import hashlib
 import html
 import re
 import unicodedata
@@ -75,8 +74,3 @@ def fold(text: str) -> str:
 def words(text: str) -> list[str]:
     """Folded word tokens of ``text``."""
     return _WORD.findall(fold(text))
-
-
-def content_hash(text: str) -> str:
-    """A stable hash of normalised text: equal for texts that differ only in form."""
-    return hashlib.sha256(normalise(text).encode("utf-8")).hexdigest()

@@ -160,7 +160,3 @@ def announced_feeds(sel: Selector, base_url: str) -> list[str]:
         "//link[contains(@rel,'alternate') and (contains(@type,'rss') or "
         "contains(@type,'atom'))]/@href").getall()
     return [urljoin(base_url, h.strip()) for h in hrefs if h.strip()]
-
-
-def is_feed_url(url: str) -> bool:
-    return bool(re.search(r"(rss|feed|atom)", urlsplit(url).path, re.I))
