@@ -58,7 +58,7 @@ PROVWATCH_MAX_PAGES = 3                # listing pages followed per listing (pag
 PROVWATCH_PAGE_BUDGET = 300            # requests per source per run
 PROVWATCH_RECHECK_DAYS = 3             # known articles this recent are re-checked (304s)
 PROVWATCH_MIN_TEXT_CHARS = 80          # shorter extracted text is reported, not stored
-PROVWATCH_EXTRACT_IN_THREAD = True     # run extraction off the reactor thread
+PROVWATCH_EXTRACT_IN_THREAD = True     # run extraction and classification off the reactor
 PROVWATCH_ALERT_MAX_AGE_DAYS = 14      # queued alerts older than this are not sent
 PROVWATCH_TELEGRAM_API = None          # Telegram Bot API base URL; None = api.telegram.org
 PROVWATCH_HEALTH_STREAK = 3            # bad runs in a row before a source health alert
