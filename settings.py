@@ -32,7 +32,7 @@ TELNETCONSOLE_ENABLED = False
 LOG_LEVEL = "INFO"
 REQUEST_FINGERPRINTER_IMPLEMENTATION = "2.7"
 DOWNLOAD_VERIFY_CERTIFICATES = True    # sources opt out one by one with insecure_tls = true
-DOWNLOADER_CLIENTCONTEXTFACTORY = "crawler.tls.SourceAwareContextFactory"
+DOWNLOAD_HANDLERS = {"https": "crawler.tls.VerifyingHTTPSDownloadHandler"}
 FEED_EXPORT_ENCODING = "utf-8"
 
 # -- components ----------------------------------------------------------------------------

@@ -41,7 +41,7 @@ class Progress:
     @classmethod
     def from_crawler(cls, crawler: Any) -> Progress:
         if not crawler.settings.getbool("PROVWATCH_PROGRESS"):
-            raise NotConfigured("progress lines are for interactive runs")
+            raise NotConfigured  # no message: Scrapy would log it as a warning on every cron run
         return cls(crawler, crawler.settings.getfloat("PROVWATCH_PROGRESS_INTERVAL", 5.0))
 
     def spider_opened(self) -> None:

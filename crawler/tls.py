@@ -4,14 +4,18 @@ Scrapy does not verify certificates unless ``DOWNLOAD_VERIFY_CERTIFICATES`` is o
 it verifies every host. Many provincial portals serve incomplete chains; skipping
 verification must be a visible, per-source decision (``insecure_tls = true`` in the sources
 file), never the silent default. Scrapy's context factory has no per-request hook, so the
-opt-outs are resolved per host name from the sources file when the crawler starts.
+opt-outs are resolved per host name from the sources file when the crawler starts. The
+``DOWNLOADER_CLIENTCONTEXTFACTORY`` setting is deprecated in Scrapy 2.19, so the factory is
+installed by an HTTPS download handler (Scrapy's own, with this factory).
 """
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from scrapy.core.downloader.contextfactory import _ScrapyClientContextFactory
+from scrapy.core.downloader.handlers.http11 import HTTP11DownloadHandler
+from twisted.web.iweb import IPolicyForHTTPS
 
 from crawler.sources import SourcesFileError, load_sources
 
@@ -49,3 +53,12 @@ class SourceAwareContextFactory(_ScrapyClientContextFactory):
             return super().creatorForNetloc(hostname, port)
         finally:
             self._verify_certificates = verify
+
+
+class VerifyingHTTPSDownloadHandler(HTTP11DownloadHandler):
+    """Scrapy's HTTP/1.1 handler using SourceAwareContextFactory (DOWNLOAD_HANDLERS https)."""
+
+    def __init__(self, crawler: Any) -> None:
+        super().__init__(crawler)
+        self._contextFactory = cast(IPolicyForHTTPS,
+                                    SourceAwareContextFactory.from_crawler(crawler))

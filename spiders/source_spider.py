@@ -247,7 +247,7 @@ class SourceSpider(scrapy.Spider):
         source = self._source(response)
         if response.status != 200 or source.sitemaps:
             return
-        for url in list(sitemap_urls_from_robots(response.text, base_url=response.url))[:5]:
+        for url in list(sitemap_urls_from_robots(response.body, base_url=response.url))[:5]:
             if same_site(url, source.url):
                 req = self._request(url, source, "sitemap", self.parse_sitemap)
                 if req is not None:
