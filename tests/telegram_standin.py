@@ -55,6 +55,8 @@ class TelegramStandIn:
         self.messages: list[dict[str, Any]] = []
         self.refused: list[str] = []
         self.down = False
+        self.fail_call: int | None = None  # answer 502 to this sendMessage call (1-based)
+        self.calls = 0
         bot = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -81,6 +83,10 @@ class TelegramStandIn:
                 payload = json.loads(raw or b"{}")
                 if method != "sendMessage":
                     self._answer(200, {"ok": True, "result": {"id": 1, "is_bot": True}})
+                    return
+                bot.calls += 1
+                if bot.calls == bot.fail_call:
+                    self._answer(502, {"ok": False, "description": "Bad Gateway"})
                     return
                 text = payload.get("text", "")
                 problems = []
