@@ -18,7 +18,7 @@ from email import message_from_bytes, policy
 from email.message import EmailMessage
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Any
+from typing import Any, Self
 
 from aiosmtpd.controller import Controller
 
@@ -27,6 +27,29 @@ def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return int(s.getsockname()[1])
+
+
+class LoopbackServer:
+    """A ThreadingHTTPServer on 127.0.0.1 running in a daemon thread (start/stop)."""
+
+    def serve(self, handler: type[BaseHTTPRequestHandler],
+              tls: tuple[str, str] | None = None) -> None:
+        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+        self.httpd.daemon_threads = True
+        if tls:
+            context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+            context.load_cert_chain(*tls)
+            self.httpd.socket = context.wrap_socket(self.httpd.socket, server_side=True)
+        self.port = int(self.httpd.server_address[1])
+        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+
+    def start(self) -> Self:
+        self.thread.start()
+        return self
+
+    def stop(self) -> None:
+        self.httpd.shutdown()
+        self.httpd.server_close()
 
 
 @dataclass
@@ -42,7 +65,7 @@ class Page:
 Route = Page | Callable[[BaseHTTPRequestHandler], Page]
 
 
-class SiteServer:
+class SiteServer(LoopbackServer):
     """Serves ``routes`` (path with query → Page) and records every request path."""
 
     def __init__(self, routes: dict[str, Route] | None = None,
@@ -92,14 +115,7 @@ class SiteServer:
                 if page.status != 304:
                     self.wfile.write(body)
 
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.httpd.daemon_threads = True
-        if tls:
-            context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-            context.load_cert_chain(*tls)
-            self.httpd.socket = context.wrap_socket(self.httpd.socket, server_side=True)
-        self.port = self.httpd.server_address[1]
-        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+        self.serve(Handler, tls)
 
     @property
     def base(self) -> str:
@@ -108,16 +124,9 @@ class SiteServer:
     def paths(self) -> list[str]:
         return [p for _, p, _ in self.requests]
 
-    def start(self) -> SiteServer:
-        self.thread.start()
-        return self
-
-    def stop(self) -> None:
-        self.httpd.shutdown()
-        self.httpd.server_close()
 
 
-class WebhookServer:
+class WebhookServer(LoopbackServer):
     """A JSON webhook: records every POST body; ``fail`` makes it answer 500."""
 
     def __init__(self) -> None:
@@ -143,22 +152,12 @@ class WebhookServer:
                 self.end_headers()
                 self.wfile.write(b"{}")
 
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.httpd.daemon_threads = True
-        self.port = self.httpd.server_address[1]
-        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+        self.serve(Handler)
 
     @property
     def url(self) -> str:
         return f"json://127.0.0.1:{self.port}/hook"
 
-    def start(self) -> WebhookServer:
-        self.thread.start()
-        return self
-
-    def stop(self) -> None:
-        self.httpd.shutdown()
-        self.httpd.server_close()
 
 
 class _Sink:

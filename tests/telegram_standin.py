@@ -9,10 +9,11 @@ escaped). Every accepted message is kept, with its chat id and the token used.
 from __future__ import annotations
 
 import json
-import threading
 from html.parser import HTMLParser
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
+
+from tests.localservers import LoopbackServer
 
 TELEGRAM_TAGS = {"b", "strong", "i", "em", "u", "ins", "s", "strike", "del", "span",
                  "tg-spoiler", "a", "tg-emoji", "code", "pre", "blockquote"}
@@ -50,7 +51,7 @@ def telegram_html_errors(text: str) -> list[str]:
     return checker.errors
 
 
-class TelegramStandIn:
+class TelegramStandIn(LoopbackServer):
     def __init__(self) -> None:
         self.messages: list[dict[str, Any]] = []
         self.refused: list[str] = []
@@ -104,10 +105,7 @@ class TelegramStandIn:
                                      "text": text})
                 self._answer(200, {"ok": True, "result": {"message_id": len(bot.messages)}})
 
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.httpd.daemon_threads = True
-        self.port = self.httpd.server_address[1]
-        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+        self.serve(Handler)
 
     @property
     def api(self) -> str:
@@ -117,10 +115,3 @@ class TelegramStandIn:
             ) -> str:
         return f"tgram://{token}/{chat}"
 
-    def start(self) -> TelegramStandIn:
-        self.thread.start()
-        return self
-
-    def stop(self) -> None:
-        self.httpd.shutdown()
-        self.httpd.server_close()
