@@ -29,6 +29,16 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
+class QuietHandler(BaseHTTPRequestHandler):
+    """HTTP/1.1 keep-alive, no request log lines, no Nagle delay on small responses."""
+
+    protocol_version = "HTTP/1.1"
+    disable_nagle_algorithm = True  # headers and body go out at once, no 40 ms stall
+
+    def log_message(self, *args: Any) -> None:
+        pass
+
+
 class LoopbackServer:
     """A ThreadingHTTPServer on 127.0.0.1 running in a daemon thread (start/stop)."""
 
@@ -75,13 +85,7 @@ class SiteServer(LoopbackServer):
         self.requests: list[tuple[str, str, dict[str, str]]] = []
         server = self
 
-        class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-            disable_nagle_algorithm = True  # headers and body go out at once, no 40 ms stall
-
-            def log_message(self, *args: Any) -> None:
-                pass
-
+        class Handler(QuietHandler):
             def do_GET(self) -> None:
                 server.requests.append(("GET", self.path, dict(self.headers)))
                 route = server.routes.get(self.path) or server.routes.get(
@@ -134,13 +138,7 @@ class WebhookServer(LoopbackServer):
         self.fail = False
         hook = self
 
-        class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-            disable_nagle_algorithm = True  # headers and body go out at once, no 40 ms stall
-
-            def log_message(self, *args: Any) -> None:
-                pass
-
+        class Handler(QuietHandler):
             def do_POST(self) -> None:
                 length = int(self.headers.get("Content-Length", 0))
                 raw = self.rfile.read(length)

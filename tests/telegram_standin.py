@@ -10,10 +10,9 @@ from __future__ import annotations
 
 import json
 from html.parser import HTMLParser
-from http.server import BaseHTTPRequestHandler
 from typing import Any
 
-from tests.localservers import LoopbackServer
+from tests.localservers import LoopbackServer, QuietHandler
 
 TELEGRAM_TAGS = {"b", "strong", "i", "em", "u", "ins", "s", "strike", "del", "span",
                  "tg-spoiler", "a", "tg-emoji", "code", "pre", "blockquote"}
@@ -60,13 +59,7 @@ class TelegramStandIn(LoopbackServer):
         self.calls = 0
         bot = self
 
-        class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-            disable_nagle_algorithm = True  # headers and body go out at once, no 40 ms stall
-
-            def log_message(self, *args: Any) -> None:
-                pass
-
+        class Handler(QuietHandler):
             def _answer(self, status: int, body: dict[str, Any]) -> None:
                 raw = json.dumps(body).encode()
                 self.send_response(status)
