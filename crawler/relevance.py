@@ -1,11 +1,23 @@
 """Topic relevance, the way an analyst reads: title first, lead next, body last.
 
-Topics are data (``crawler/data/topics.toml``). Phrases are matched on folded text (no
-case, no diacritics, đ→d), so NFD pages and text typed without accents match alike;
-abbreviations (CĐS, IOC, VNeID) are matched case-sensitively as whole words. Look-alike
-phrases (chuyển đổi cơ cấu cây trồng, chuyển đổi năng lượng …) are blanked out before
-matching, and a story that mentions the topic once in passing is discounted. Every
-decision carries its explanation.
+Topics are data (``crawler/data/topics.toml``); every decision carries its explanation.
+
+Matching rules (the same for every topic):
+
+* Text is compared in NFC; phrases are found on folded text (no case, no diacritics, đ→d),
+  so NFD pages and text typed without accents match alike.
+* Folding is lossy ("so" is số, sổ or sợ), so a folded hit is only accepted when each of its
+  words is either spelt exactly as in the topic file or typed with no diacritics at all:
+  "chuyen doi so" counts, "chuyển đổi sổ (đỏ)" does not. A one-word term with diacritics
+  never matches unaccented text.
+* Abbreviations (CĐS, IOC, VNeID …) are case-sensitive whole words on the original text; in
+  an article typed without diacritics their folded form (CĐS → CDS) counts too.
+* Look-alike phrases (chuyển đổi cơ cấu cây trồng, chuyển đổi năng lượng …) are blanked
+  out before matching; guard words right after a term ("chuyển đổi số liệu", "… số lượng")
+  cancel that occurrence. Both are reported as penalties.
+* Title hits weigh most, lead hits next, body hits least with diminishing returns; body
+  points are scaled down when topic terms are sparse (per 1000 words), and a story that
+  mentions the topic once in its body only is a passing mention, scored below threshold.
 """
 
 from __future__ import annotations
@@ -13,6 +25,7 @@ from __future__ import annotations
 import math
 import re
 import tomllib
+import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -22,16 +35,81 @@ from typing import Any
 from crawler.text import fold, nfc
 from crawler.tomltables import open_table
 
-TITLE_FACTOR = 3.0
-LEAD_FACTOR = 2.0
-BODY_CAP = 3.0
-SUPPORT_POINTS = 0.5
+TITLE_FACTOR = 3.0  # a term in the title counts 3x its weight
+LEAD_FACTOR = 2.0  # in the lead paragraph 2x
+BODY_CAP = 3.0  # in the body weight x (1 + ln count), at most 3x
+DENSITY_FULL = 5.0  # body occurrences per 1000 words at which body points count in full
+SUPPORT_POINTS = 0.5  # each distinct supporting term, only when a strong term counted
 SUPPORT_CAP = 2.0
-PASSING_FACTOR = 0.5
+PASSING_FACTOR = 0.5  # body-only, single-occurrence stories
+UNACCENTED_RATIO = 0.03  # below this share of letters with marks, text was typed without them
+
+_PARTS = ("title", "lead", "body")
+_FACTORS = {"title": TITLE_FACTOR, "lead": LEAD_FACTOR}
+_WORD = re.compile(r"\w+")
+_GAP = r"[^\S\n]+"  # words of a phrase are separated by spaces, never by a line break
+_COMBINING = re.compile(r"[\u0300-\u036f]")
 
 
 class TopicFileError(ValueError):
-    """The topics file is missing, not TOML, or a topic is malformed."""
+    """The topics file is missing, not TOML, or a topic is malformed (file, topic, key named)."""
+
+
+def _is_unaccented(word: str) -> bool:
+    return fold(word) == word.lower()
+
+
+def _words_agree(found: list[str], wanted: list[str]) -> bool:
+    """Folded-equal words also agree in spelling: exact, or typed without any diacritics.
+
+    A one-word phrase with diacritics must be spelt exactly.
+    """
+    if len(found) != len(wanted):
+        return False
+    if len(wanted) == 1 and not _is_unaccented(wanted[0]):
+        return found[0] == wanted[0]  # one short word: diacritics are the only evidence
+    return all(f == w or (_is_unaccented(f) and fold(f) == fold(w))
+               for f, w in zip(found, wanted, strict=True))
+
+
+def _words(text: str) -> list[str]:
+    return _WORD.findall(text.lower())
+
+
+def _phrase_pattern(phrases: Sequence[str]) -> re.Pattern[str] | None:
+    """One alternation over folded phrases, longest first, whole words only."""
+    folded = sorted({_GAP.join(re.escape(w) for w in fold(p).split()) for p in phrases},
+                    key=len, reverse=True)
+    if not folded:
+        return None
+    return re.compile(r"(?<!\w)(?:" + "|".join(folded) + r")(?!\w)")
+
+
+def _abbr_variants(abbr: str) -> tuple[str, str]:
+    """The abbreviation and its form without diacritics, case kept (CĐS → CDS)."""
+    plain = "".join(fold(c).upper() if c.isupper() else fold(c) for c in abbr)
+    return abbr, plain
+
+
+def _abbr_pattern(abbrs: Sequence[str]) -> re.Pattern[str] | None:
+    if not abbrs:
+        return None
+    alts = sorted({re.escape(a) for a in abbrs}, key=len, reverse=True)
+    return re.compile(r"(?<!\w)(?:" + "|".join(alts) + r")(?!\w)")
+
+
+def _key(folded_match: str) -> str:
+    return " ".join(folded_match.split())
+
+
+@dataclass(frozen=True)
+class Term:
+    """A strong term: phrase (folded match) or abbreviation (case-sensitive)."""
+
+    text: str
+    weight: float
+    abbreviation: bool = False
+    not_followed_by: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -39,40 +117,51 @@ class Topic:
     id: str
     name: str
     threshold: float
-    terms: tuple[tuple[str, float], ...]
-    abbreviations: tuple[tuple[str, float], ...] = ()
+    terms: tuple[Term, ...]
     supporting: tuple[str, ...] = ()
+    supporting_abbreviations: tuple[str, ...] = ()
     lookalikes: tuple[str, ...] = ()
-    not_followed_by: tuple[str, ...] = ()
-    patterns: dict[str, re.Pattern[str]] = field(default_factory=dict, compare=False,
-                                                 hash=False, repr=False)
+    _index: _TopicIndex = field(init=False, repr=False, compare=False, hash=False)
 
     def __post_init__(self) -> None:
-        guard = ""
-        if self.not_followed_by:
-            guard = r"(?!\s+(?:" + "|".join(re.escape(fold(w)) for w in self.not_followed_by) \
-                + r")\b)"
-        for term, _ in self.terms:
-            self.patterns[term] = re.compile(r"(?<!\w)" + _phrase(term) + r"(?!\w)" + guard)
-        for term in self.supporting:
-            self.patterns["+" + term] = re.compile(r"(?<!\w)" + _phrase(term) + r"(?!\w)")
-        for abbr, _ in self.abbreviations:
-            self.patterns["#" + abbr] = re.compile(r"(?<![\w-])" + re.escape(nfc(abbr))
-                                                   + r"(?![\w-])")
-        for phrase in self.lookalikes:
-            self.patterns["-" + phrase] = re.compile(r"(?<!\w)" + _phrase(phrase) + r"(?!\w)")
+        object.__setattr__(self, "_index", _TopicIndex(self))
 
 
-def _phrase(term: str) -> str:
-    return r"\s+".join(re.escape(w) for w in fold(term).split())
+class _TopicIndex:
+    """Compiled matchers of one topic, built once when the topic is loaded."""
+
+    def __init__(self, topic: Topic) -> None:
+        phrases = [t for t in topic.terms if not t.abbreviation]
+        self.phrases: dict[str, list[Term]] = {}
+        for term in phrases:
+            self.phrases.setdefault(_key(fold(term.text)), []).append(term)
+        self.phrase_re = _phrase_pattern([t.text for t in phrases])
+        self.abbrs: dict[str, Term] = {}
+        self.plain_abbrs: dict[str, Term] = {}
+        for term in topic.terms:
+            if term.abbreviation:
+                exact, plain = _abbr_variants(term.text)
+                self.abbrs[exact] = term
+                self.plain_abbrs[plain] = term
+        self.abbr_re = _abbr_pattern(list(self.abbrs))
+        self.plain_abbr_re = _abbr_pattern(list(self.plain_abbrs))
+        self.support: dict[str, list[str]] = {}
+        for phrase in topic.supporting:
+            self.support.setdefault(_key(fold(phrase)), []).append(phrase)
+        self.support_re = _phrase_pattern(topic.supporting)
+        self.support_abbr_re = _abbr_pattern(topic.supporting_abbreviations)
+        self.lookalike: dict[str, list[str]] = {}
+        for phrase in topic.lookalikes:
+            self.lookalike.setdefault(_key(fold(phrase)), []).append(phrase)
+        self.lookalike_re = _phrase_pattern(topic.lookalikes)
 
 
 @dataclass(frozen=True)
 class TermHit:
-    term: str
+    term: str  # canonical form as written in the topic file
     where: str  # "title" | "lead" | "body"
     count: int
-    points: float
+    points: float  # contribution to the score
 
 
 @dataclass(frozen=True)
@@ -88,14 +177,18 @@ class Classification:
     per_topic: dict[str, float]
 
     def explain(self) -> str:
-        """A plain-language account of the decision."""
-        verdict = "RELEVANT" if self.relevant else "not relevant"
-        lines = [f"{verdict}: topic {self.topic_name or self.topic or '-'} "
-                 f"score {self.score:.2f} (threshold {self.threshold:.2f})"]
+        """A plain-language account of the decision (English, with the Vietnamese terms)."""
+        if self.relevant:
+            verdict, cmp = "RELEVANT (liên quan)", ">="
+        else:
+            verdict, cmp = "not relevant (không liên quan)", "<"
+        name = self.topic_name or self.topic or "-"
+        lines = [f"{verdict}: topic {name!r} [{self.topic or '-'}] score {self.score:.2f} "
+                 f"{cmp} threshold {self.threshold:.2f}"]
         if self.hits:
             lines.append("terms that counted:")
             for hit in sorted(self.hits, key=lambda h: -h.points):
-                lines.append(f"  {hit.term!r} in {hit.where} ×{hit.count}: +{hit.points:.2f}")
+                lines.append(f"  {hit.term!r} in {hit.where} x{hit.count}: +{hit.points:.2f}")
         else:
             lines.append("no topic term found in title, lead or body")
         for penalty in self.penalties:
@@ -107,58 +200,83 @@ class Classification:
 
 
 # -- loading ---------------------------------------------------------------------------------
-_TOPIC_KEYS = {"id", "name", "threshold", "terms", "abbreviations", "supporting", "lookalikes",
-               "not_followed_by"}
+_TOPIC_KEYS = {"id", "name", "threshold", "terms", "abbreviations", "supporting",
+               "supporting_abbreviations", "lookalikes", "not_followed_by"}
+_TERM_KEYS = {"weight", "not_followed_by"}
 
 
 def bundled_topics_path() -> Path:
     return Path(__file__).parent / "data" / "topics.toml"
 
 
-def _weights(raw: Any, label: str, key: str) -> tuple[tuple[str, float], ...]:
-    if not isinstance(raw, dict):
-        raise TopicFileError(f"{label}: key {key!r} must be a table of phrase = weight")
-    out = []
-    for phrase, weight in raw.items():
-        if not isinstance(weight, int | float) or isinstance(weight, bool) or weight <= 0:
-            raise TopicFileError(f"{label}: key {key!r}: weight of {phrase!r} must be a "
-                                 f"positive number")
-        out.append((nfc(phrase), float(weight)))
-    return tuple(out)
+def _positive(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool) and value > 0
 
 
 def _strings(raw: Any, label: str, key: str) -> tuple[str, ...]:
-    if not isinstance(raw, list) or not all(isinstance(v, str) for v in raw):
-        raise TopicFileError(f"{label}: key {key!r} must be a list of strings")
-    return tuple(nfc(v) for v in raw)
+    if not isinstance(raw, list) or not all(isinstance(v, str) and v.strip() for v in raw):
+        raise TopicFileError(f"{label}: key {key!r} must be a list of non-empty strings")
+    return tuple(" ".join(nfc(v).split()) for v in raw)
+
+
+def _terms(raw: Any, label: str, key: str, default_guard: tuple[str, ...],
+           abbreviation: bool) -> list[Term]:
+    if not isinstance(raw, dict):
+        raise TopicFileError(f"{label}: key {key!r} must be a table of \"term\" = weight")
+    out = []
+    for text, spec in raw.items():
+        where = f"{label}: key {key!r}: term {text!r}"
+        if not text.strip():
+            raise TopicFileError(f"{label}: key {key!r}: empty term")
+        if abbreviation and (len(text.split()) != 1 or not _WORD.fullmatch(text.replace("&", ""))):
+            raise TopicFileError(f"{where}: an abbreviation is one word (letters and digits)")
+        guard = default_guard
+        if isinstance(spec, dict):
+            unknown = sorted(set(spec) - _TERM_KEYS)
+            if unknown:
+                raise TopicFileError(f"{where}: unknown key {unknown[0]!r}")
+            if "weight" not in spec:
+                raise TopicFileError(f"{where}: missing required key 'weight'")
+            if "not_followed_by" in spec:
+                guard = _strings(spec["not_followed_by"], where, "not_followed_by")
+            weight = spec["weight"]
+        else:
+            weight = spec
+        if not _positive(weight):
+            raise TopicFileError(f"{where}: weight must be a positive number")
+        clean = nfc(text).strip() if abbreviation else " ".join(nfc(text).split())
+        out.append(Term(clean, float(weight), abbreviation, guard))
+    return out
 
 
 def _parse_topic(raw: Any, index: int, path: Path) -> Topic:
     label = open_table(raw, index, path, "topics", known=_TOPIC_KEYS,
-                       required=("id", "name", "threshold", "terms"), error=TopicFileError)
+                       required=("id", "name", "threshold"), error=TopicFileError)
     if not isinstance(raw["id"], str) or not re.fullmatch(r"[a-z0-9][a-z0-9_-]*", raw["id"]):
-        raise TopicFileError(f"{label}: key 'id' must match [a-z0-9][a-z0-9_-]*")
+        raise TopicFileError(f"{label}: key 'id' must be a string matching [a-z0-9][a-z0-9_-]*")
     if not isinstance(raw["name"], str) or not raw["name"].strip():
         raise TopicFileError(f"{label}: key 'name' must be a non-empty string")
-    threshold = raw["threshold"]
-    if not isinstance(threshold, int | float) or isinstance(threshold, bool) or threshold <= 0:
+    if not _positive(raw["threshold"]):
         raise TopicFileError(f"{label}: key 'threshold' must be a positive number")
-    terms = _weights(raw["terms"], label, "terms")
-    for term, _ in terms:
-        if len(fold(term).split()) < 2:
-            raise TopicFileError(f"{label}: key 'terms': {term!r} is a single word; put single "
-                                 f"words under 'abbreviations' (matched case-sensitively)")
+    guard = _strings(raw.get("not_followed_by", []), label, "not_followed_by")
+    terms = _terms(raw.get("terms", {}), label, "terms", guard, abbreviation=False)
+    terms += _terms(raw.get("abbreviations", {}), label, "abbreviations", (), abbreviation=True)
+    if not terms:
+        raise TopicFileError(f"{label}: key 'terms' (or 'abbreviations') must name at least "
+                             f"one term")
+    support_abbrs = _strings(raw.get("supporting_abbreviations", []), label,
+                             "supporting_abbreviations")
     return Topic(
-        id=raw["id"], name=nfc(raw["name"]), threshold=float(threshold), terms=terms,
-        abbreviations=_weights(raw.get("abbreviations", {}), label, "abbreviations"),
+        id=raw["id"], name=nfc(raw["name"]).strip(), threshold=float(raw["threshold"]),
+        terms=tuple(terms),
         supporting=_strings(raw.get("supporting", []), label, "supporting"),
+        supporting_abbreviations=support_abbrs,
         lookalikes=_strings(raw.get("lookalikes", []), label, "lookalikes"),
-        not_followed_by=_strings(raw.get("not_followed_by", []), label, "not_followed_by"),
     )
 
 
 def load_topics(path: str | Path | None = None) -> list[Topic]:
-    """Topics from a TOML file; None loads the bundled file (cached)."""
+    """Topics from a TOML file; None loads the bundled file (parsed once)."""
     if path is None:
         return list(_bundled())
     return _load(Path(path))
@@ -178,109 +296,234 @@ def _load(file: Path) -> list[Topic]:
         raise TopicFileError(f"{file}: cannot read topics file: {exc}") from exc
     except tomllib.TOMLDecodeError as exc:
         raise TopicFileError(f"{file}: not valid TOML: {exc}") from exc
+    unknown = sorted(set(data) - {"topics"})
+    if unknown:
+        raise TopicFileError(f"{file}: unknown top-level key {unknown[0]!r} (expected "
+                             f"[[topics]] tables)")
     raw_topics = data.get("topics")
     if not isinstance(raw_topics, list) or not raw_topics:
         raise TopicFileError(f"{file}: no [[topics]] tables found")
     topics = [_parse_topic(raw, i, file) for i, raw in enumerate(raw_topics)]
-    ids = [t.id for t in topics]
-    if len(set(ids)) != len(ids):
-        raise TopicFileError(f"{file}: topic ids must be unique")
+    seen: set[str] = set()
+    for i, topic in enumerate(topics):
+        if topic.id in seen:
+            raise TopicFileError(f"{file}: topics[{i}] (id={topic.id!r}): key 'id' repeats an "
+                                 f"earlier topic")
+        seen.add(topic.id)
     return topics
 
 
-# -- scoring ---------------------------------------------------------------------------------
+# -- text preparation ------------------------------------------------------------------------
 @dataclass
-class _Part:
+class _Text:
+    """One part of the article in three aligned forms (same length, same offsets)."""
+
     name: str
-    original: str
+    original: str  # NFC
+    lower: str
     folded: str
-    factor: float
+
+    @classmethod
+    def of(cls, name: str, text: str) -> _Text:
+        original = text
+        lower = original.lower()
+        if len(lower) != len(original):
+            lower = "".join(c.lower() if len(c.lower()) == 1 else c for c in original)
+        folded = fold(lower)
+        if len(folded) != len(original):
+            folded = "".join(f if len(f := fold(c)) == 1 else c for c in lower)
+        return cls(name, original, lower, folded)
+
+    def blank(self, start: int, end: int) -> None:
+        pad = " " * (end - start)
+        self.original = self.original[:start] + pad + self.original[end:]
+        self.lower = self.lower[:start] + pad + self.lower[end:]
+        self.folded = self.folded[:start] + pad + self.folded[end:]
 
 
-def _blank(pattern: re.Pattern[str], text: str) -> tuple[str, int]:
-    count = 0
-
-    def repl(m: re.Match[str]) -> str:
-        nonlocal count
-        count += 1
-        return " " * len(m.group(0))
-
-    return pattern.sub(repl, text), count
+def _prepare(text: str) -> str:
+    text = nfc(text or "")
+    if _COMBINING.search(text):  # marks NFC could not attach to a letter
+        text = "".join(c for c in text if not unicodedata.combining(c))
+    return text
 
 
-def _body_points(weight: float, count: int) -> float:
-    return weight * min(1.0 + math.log(count), BODY_CAP) if count else 0.0
+def _unaccented(texts: Sequence[str]) -> bool:
+    letters = marked = 0
+    for text in texts:
+        for c in text:
+            if c.isalpha():
+                letters += 1
+                if fold(c) != c.lower():
+                    marked += 1
+    return letters > 0 and marked / letters < UNACCENTED_RATIO
 
 
-def _score_topic(topic: Topic, parts: list[_Part], words: int
-                 ) -> tuple[float, list[TermHit], list[str]]:
-    penalties: list[str] = []
-    folded_parts = []
+def _split_lead(lead: str, body: str) -> str:
+    """The body without its lead paragraph (extractors usually repeat it)."""
+    if lead and body.startswith(lead):
+        return body[len(lead):]
+    squeezed_lead = " ".join(lead.split())
+    if squeezed_lead:
+        first, _, rest = body.strip().partition("\n")
+        if " ".join(first.split()) == squeezed_lead:
+            return rest
+    return body
+
+
+# -- scoring ---------------------------------------------------------------------------------
+def _guarded(part: _Text, end: int, guards: tuple[str, ...], unaccented: bool) -> str | None:
+    """The guard word(s) right after a term ending at ``end``, if any.
+
+    Guards are spelt exactly; only in a text typed without diacritics do folded forms count
+    (in accented text "du" is the "du" of du lịch, not "dư").
+    """
+    if not guards or not part.lower[end:end + 1].isspace():
+        return None  # punctuation ends the phrase: "chuyển đổi số, số liệu" is not guarded
+    after = _WORD.findall(part.lower[end:end + 40].split("\n", 1)[0])
+    for guard in guards:
+        wanted = _words(guard)
+        found = after[:len(wanted)]
+        if found == wanted or (unaccented and list(map(fold, found)) == list(map(fold, wanted))):
+            return guard
+    return None
+
+
+def _neutralise(index: _TopicIndex, parts: list[_Text], penalties: list[str]) -> None:
+    if index.lookalike_re is None:
+        return
     for part in parts:
-        text = part.folded
-        for phrase in topic.lookalikes:
-            text, n = _blank(topic.patterns["-" + phrase], text)
-            if n:
-                penalties.append(f"look-alike {phrase!r} in {part.name} ×{n} ignored")
-        folded_parts.append(text)
+        counts: dict[str, int] = {}
+        for m in list(index.lookalike_re.finditer(part.folded)):
+            found = _words(part.lower[m.start():m.end()])
+            for phrase in index.lookalike[_key(m.group(0))]:
+                if _words_agree(found, _words(phrase)):
+                    part.blank(m.start(), m.end())
+                    counts[phrase] = counts.get(phrase, 0) + 1
+                    break
+        for phrase, n in counts.items():
+            penalties.append(f"look-alike {phrase!r} (not this topic) in {part.name} x{n}: "
+                             f"ignored")
+
+
+def _strong_counts(index: _TopicIndex, part: _Text, unaccented: bool,
+                   penalties: list[str]) -> dict[Term, int]:
+    """Occurrences of each strong term in ``part``; their spans are blanked afterwards."""
+    counts: dict[Term, int] = {}
+    spans: list[tuple[int, int]] = []
+    if index.phrase_re is not None:
+        for m in index.phrase_re.finditer(part.folded):
+            found = _words(part.lower[m.start():m.end()])
+            spelt = part.original[m.start():m.end()]
+            term = next((t for t in index.phrases[_key(m.group(0))]
+                         if _words_agree(found, _words(t.text))), None)
+            if term is None:
+                penalties.append(f"{spelt!r} in {part.name} is spelt differently from the "
+                                 f"topic term (folding alone is not enough): ignored")
+                continue
+            guard = _guarded(part, m.end(), term.not_followed_by, unaccented)
+            if guard is not None:
+                penalties.append(f"{term.text!r} followed by {guard!r} in {part.name} "
+                                 f"(another meaning of the words): ignored")
+                continue
+            counts[term] = counts.get(term, 0) + 1
+            spans.append((m.start(), m.end()))
+    for regex, table in ((index.abbr_re, index.abbrs),
+                         (index.plain_abbr_re if unaccented else None, index.plain_abbrs)):
+        if regex is None:
+            continue
+        for m in regex.finditer(part.original):
+            term = table[m.group(0)]
+            counts[term] = counts.get(term, 0) + 1
+            spans.append((m.start(), m.end()))
+    for start, end in spans:  # supporting words inside a strong term do not count again
+        part.blank(start, end)
+    return counts
+
+
+def _support_found(index: _TopicIndex, part: _Text) -> dict[str, int]:
+    found: dict[str, int] = {}
+    if index.support_re is not None:
+        for m in index.support_re.finditer(part.folded):
+            words = _words(part.lower[m.start():m.end()])
+            for phrase in index.support[_key(m.group(0))]:
+                if _words_agree(words, _words(phrase)):
+                    found[phrase] = found.get(phrase, 0) + 1
+                    break
+    if index.support_abbr_re is not None:
+        for m in index.support_abbr_re.finditer(part.original):
+            found[m.group(0)] = found.get(m.group(0), 0) + 1
+    return found
+
+
+def _score_topic(topic: Topic, texts: dict[str, str], unaccented: bool, body_words: int
+                 ) -> tuple[float, list[TermHit], list[str]]:
+    index = topic._index
+    penalties: list[str] = []
+    parts = [_Text.of(name, texts[name]) for name in _PARTS]
+    _neutralise(index, parts, penalties)
     hits: list[TermHit] = []
-    for part, text in zip(parts, folded_parts, strict=True):
-        for term, weight in topic.terms:
-            n = len(topic.patterns[term].findall(text))
-            if n:
-                points = weight * part.factor if part.factor else _body_points(weight, n)
-                hits.append(TermHit(term, part.name, n, round(points, 2)))
-        for abbr, weight in topic.abbreviations:
-            n = len(topic.patterns["#" + abbr].findall(part.original))
-            if n:
-                points = weight * part.factor if part.factor else _body_points(weight, n)
-                hits.append(TermHit(abbr, part.name, n, round(points, 2)))
+    body_hits: list[tuple[Term, int]] = []
+    for part in parts:
+        for term, n in _strong_counts(index, part, unaccented, penalties).items():
+            if part.name == "body":
+                body_hits.append((term, n))
+            else:
+                hits.append(TermHit(term.text, part.name, n,
+                                    round(term.weight * _FACTORS[part.name], 2)))
+    headline = bool(hits)  # strong terms in title or lead
+    occurrences = sum(n for _, n in body_hits)
+    density = occurrences * 1000 / max(body_words, 1)
+    scale = min(1.0, density / DENSITY_FULL)
+    if body_hits and scale < 1.0:
+        penalties.append(f"sparse: {occurrences} topic term(s) in {body_words} body words "
+                         f"({density:.1f} per 1000), body points x{scale:.2f}")
+    for term, n in body_hits:
+        points = term.weight * min(1.0 + math.log(n), BODY_CAP) * scale
+        hits.append(TermHit(term.text, "body", n, round(points, 2)))
     score = sum(h.points for h in hits)
     if hits:
+        seen: set[str] = set()
         support = 0.0
-        for term in topic.supporting:
-            if any(topic.patterns["+" + term].search(t) for t in folded_parts):
+        for part in parts:
+            for phrase, n in _support_found(index, part).items():
+                if phrase in seen or support >= SUPPORT_CAP:
+                    continue
+                seen.add(phrase)
                 support += SUPPORT_POINTS
-        if support:
-            support = min(support, SUPPORT_CAP)
-            hits.append(TermHit("(supporting vocabulary)", "any", 1, round(support, 2)))
-            score += support
-    headline = any(h.where in ("title", "lead") for h in hits if h.where != "any")
-    body_hits = [h for h in hits if h.where == "body"]
-    distinct = {h.term for h in body_hits}
-    occurrences = sum(h.count for h in body_hits)
-    density = occurrences * 1000 / max(words, 1)
-    if hits and not headline and (len(distinct) < 2 and (occurrences < 3 or density < 4)):
+                hits.append(TermHit(phrase, part.name, n, SUPPORT_POINTS))
+        score += support
+    if body_hits and not headline and occurrences < 2:
         score *= PASSING_FACTOR
-        penalties.append(f"passing mention: no topic term in title or lead, {occurrences} "
-                         f"body occurrence(s) of {len(distinct)} term(s) in {words} words")
+        penalties.append(f"passing mention: no topic term in title or lead and one mention in "
+                         f"the body; score x{PASSING_FACTOR}")
     return round(score, 2), hits, penalties
 
 
 def classify(title: str, lead: str, body: str,
              topics: Sequence[Topic] | None = None) -> Classification:
-    """Score an extracted article against each topic; the best relevant topic wins."""
+    """Score an extracted article against each topic; the best relevant topic wins.
+
+    ``lead`` is the first paragraph; ``body`` the full text, which may start with the lead
+    (then the lead is not counted twice).
+    """
     topic_list = list(topics) if topics is not None else load_topics()
-    title, lead, body = nfc(title or ""), nfc(lead or ""), nfc(body or "")
-    rest = body[len(lead):] if lead and body.startswith(lead) else body
-    parts = [_Part("title", title, fold(title), TITLE_FACTOR),
-             _Part("lead", lead, fold(lead), LEAD_FACTOR),
-             _Part("body", rest, fold(rest), 0.0)]
-    words = max(len(body.split()), 1)
-    results = []
-    for topic in topic_list:
-        score, hits, penalties = _score_topic(topic, parts, words)
-        results.append((topic, score, hits, penalties))
-    per_topic = {t.id: s for t, s, _, _ in results}
+    title, lead, body = _prepare(title), _prepare(lead), _prepare(body)
+    rest = _split_lead(lead, body)
+    texts = {"title": title, "lead": lead, "body": rest}
+    unaccented = _unaccented((title, lead, body))
+    body_words = max(len(_WORD.findall(rest)), 1)
+    results = [(topic, *_score_topic(topic, texts, unaccented, body_words))
+               for topic in topic_list]
     if not results:
         return Classification(False, 0.0, 0.0, None, None, [], [], [], {})
+    per_topic = {t.id: s for t, s, _, _ in results}
     relevant = [r for r in results if r[1] >= r[0].threshold]
-    best = max(relevant or results, key=lambda r: r[1] / r[0].threshold)
+    best = max(relevant or results, key=lambda r: r[1])
     topic, score, hits, penalties = best
     order: dict[str, float] = {}
     for hit in hits:
-        if hit.where != "any":
-            order[hit.term] = order.get(hit.term, 0.0) + hit.points
+        order[hit.term] = order.get(hit.term, 0.0) + hit.points
     matched = sorted(order, key=lambda t: -order[t])
     return Classification(
         relevant=bool(relevant), score=score, threshold=topic.threshold, topic=topic.id,
