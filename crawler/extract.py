@@ -131,7 +131,16 @@ FURNITURE_LINE_PATTERNS = [re.compile(p) for p in (
     r"^(ban can dang nhap|dang nhap de|vui long dang nhap)",
     r"^(nguon|theo)\s*:\s*$",
     r"^(xem|doc) (them|tiep|chi tiet)\s*(>>|»|…|\.\.\.)?$",
-    r"^copyright|^ban quyen thuoc|^©",
+    r"^copyright|^ban quyen( thuoc)?\b|^©",
+    # masthead/footer legal lines: licence, publisher, editor in chief
+    r"giay phep (so|xuat ban|hoat dong|thiet lap)\b|^co quan chu quan\b|^co quan cua\b|"
+    r"chiu trach nhiem (xuat ban|noi dung|chinh)\b|^tong bien tap\b",
+)]  # fmt: skip
+# Patterns that need the punctuation (matched on the folded line as printed).
+LABELLED_LINE_PATTERNS = [re.compile(p) for p in (
+    r"^(dia chi|dien thoai|fax|hotline|email)\s*:",
+    # a source credit ("Nguồn tin: Báo ...") is metadata, not article text
+    r"^nguon( tin| bai)?\s*:.{0,80}$",
 )]  # fmt: skip
 COUNTER_LINE = re.compile(r"^[^\d]{0,40}[:：]\s*[\d.,\s]{1,15}$")
 NUMERIC_RESIDUE = re.compile(r"^[\d\s.,:/|\-]+$")
@@ -229,12 +238,23 @@ def _is_caption(el: HtmlElement, image_boxes: set[HtmlElement]) -> bool:
     if el.tag != "p":
         return False
     prev = el.getprevious()
-    if prev is None or prev.tag != "p" or prev.find(".//img") is None or _text_len(prev) > 0:
+    if prev is None or not _is_image_only(prev):
         return False
     style = (el.get("style") or "").replace(" ", "").lower()
     children = [c for c in el if isinstance(c.tag, str)]
     wrapped = len(children) == 1 and children[0].tag in ("em", "i") and not (el.text or "").strip()
     return (wrapped or "text-align:center" in style) and 0 < _text_len(el) < 300
+
+
+def _is_image_only(el: HtmlElement) -> bool:
+    """An image block without text of its own (a ``<p>``, ``<div>``, ``<figure>`` or ``<a>``
+    wrapping an ``<img>``); numeric residue such as ``2 1641458352`` does not count as text."""
+    if not isinstance(el.tag, str) or el.tag == "img":
+        return el.tag == "img"
+    if el.find(".//img") is None:
+        return False
+    text = el.text_content().strip()
+    return not text or bool(NUMERIC_RESIDUE.match(text))
 
 
 def _text_len(el: HtmlElement) -> int:
@@ -402,22 +422,33 @@ def _same(a: str, b: str) -> bool:
 
 
 _TITLE_CLASS = re.compile(r"title|tieude|tieu-de|headline|heading", re.I)
-_NOT_TITLE_CLASS = re.compile(r"site|logo|box|widget|menu|sub|cat|related|other|sidebar|footer",
+_NOT_TITLE_CLASS = re.compile(r"site|logo|box|widget|menu|sub|cat|related|other|sidebar|footer|"
+                              r"comment|reply|respond",
                               re.I)
 
 
 _CHROME = re.compile(r"header|logo|banner|menu", re.I)
+_ARTICLE_MARK = re.compile(r"entry|article|post|news|detail|content|story", re.I)
 
 
 def _chrome_elements(tree: HtmlElement) -> set[HtmlElement]:
-    """Everything inside the page header, navigation or logo (site names, not titles)."""
+    """Everything inside the page header, navigation or logo (site names, not titles).
+
+    A ``<header>`` inside ``<article>``/``<main>``, or one classed as the article's own
+    (``entry-header``, ``article-header``), holds the title and is not chrome.
+    """
+    own: set[HtmlElement] = set()
+    for container in tree.iter("article", "main"):
+        own.update(container.iter())
     chrome: set[HtmlElement] = set()
     for el in tree.iter():
-        if not isinstance(el.tag, str) or el in chrome:
+        if not isinstance(el.tag, str) or el in chrome or el in own:
+            continue
+        marks = f"{el.get('class', '')} {el.get('id', '')}"
+        if _ARTICLE_MARK.search(marks):
             continue
         if el.tag in ("header", "nav") or (el.tag in ("div", "section", "ul", "table", "td")
-                                           and _CHROME.search(f"{el.get('class', '')} "
-                                                              f"{el.get('id', '')}")):
+                                           and _CHROME.search(marks)):
             chrome.update(el.iter())
     return chrome
 
@@ -526,7 +557,8 @@ def _is_furniture_line(line: str) -> bool:
         return True
     if folded in FURNITURE_LINES or folded in FURNITURE_LABELS:
         return True
-    if len(line) <= 200 and any(p.search(folded) for p in FURNITURE_LINE_PATTERNS):
+    if len(line) <= 200 and (any(p.search(folded) for p in FURNITURE_LINE_PATTERNS) or
+                             any(p.search(fold(line)) for p in LABELLED_LINE_PATTERNS)):
         return True
     if len(line) <= 60 and (COUNTER_LINE.match(line) or NUMERIC_RESIDUE.match(line)):
         return True
