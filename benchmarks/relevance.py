@@ -1,21 +1,24 @@
-"""Relevance on the labelled set: precision, recall, F1, and every misclassified item.
+"""Relevance on the labelled sets: precision, recall, F1, and every misclassified item.
 
     python benchmarks/relevance.py [FILE.jsonl ...]
 
-Default files: tests/data/relevance_labelled.jsonl (the rules were written against it) and
-tests/data/relevance_holdout.jsonl (written after the rules were frozen), reported apart.
+Default files, reported apart: tests/data/relevance_labelled.jsonl (the rules were written
+against it) and tests/data/relevance_holdout.jsonl (written after the rules were frozen).
+Each line: {"title", "text" (first line = lead), "label" (DX or not), "note"}. An article
+counts as flagged when it is relevant *and* its best topic is "dx".
 """
 
 from __future__ import annotations
 
 import json
 import sys
+import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from crawler.relevance import classify, load_topics  # noqa: E402
+from crawler.relevance import Classification, classify, load_topics  # noqa: E402
 
 DATA = ROOT / "tests" / "data"
 
@@ -23,9 +26,10 @@ DATA = ROOT / "tests" / "data"
 def evaluate(path: Path) -> dict[str, float]:
     topics = load_topics()
     tp = fp = fn = tn = 0
-    wrong = []
-    for line in path.read_text("utf-8").splitlines():
-        item = json.loads(line)
+    wrong: list[tuple[str, dict, Classification]] = []
+    started = time.perf_counter()
+    items = [json.loads(line) for line in path.read_text("utf-8").splitlines() if line.strip()]
+    for item in items:
         lead = item["text"].split("\n", 1)[0]
         verdict = classify(item["title"], lead, item["text"], topics)
         got = verdict.relevant and verdict.topic == "dx"
@@ -39,16 +43,18 @@ def evaluate(path: Path) -> dict[str, float]:
             wrong.append(("missed", item, verdict))
         else:
             tn += 1
+    elapsed = (time.perf_counter() - started) * 1000 / max(len(items), 1)
     precision = tp / (tp + fp) if tp + fp else 1.0
     recall = tp / (tp + fn) if tp + fn else 1.0
     f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
-    print(f"== {path.name}: {tp + fp + fn + tn} items ({tp + fn} DX)")
+    print(f"== {path.name}: {len(items)} items ({tp + fn} DX, {fp + tn} not DX), "
+          f"{elapsed:.2f} ms/article")
     print(f"precision {precision:.3f}  recall {recall:.3f}  F1 {f1:.3f}  "
           f"(tp {tp}, fp {fp}, fn {fn}, tn {tn})")
     for kind, item, verdict in wrong:
         print(f"-- {kind}: {item['title']} [{item.get('note', '')}]")
         print("   " + verdict.explain().replace("\n", "\n   "))
-    return {"precision": precision, "recall": recall}
+    return {"precision": precision, "recall": recall, "f1": f1}
 
 
 def main() -> None:
@@ -57,6 +63,8 @@ def main() -> None:
     for path in files:
         if path.exists():
             evaluate(path)
+        else:
+            print(f"== {path}: missing")
 
 
 if __name__ == "__main__":
