@@ -27,10 +27,12 @@ def _one(text: str, title: str = "Tin địa phương"):  # lead = body = one pa
     return classify(title, text, text)
 
 
-@pytest.mark.parametrize("name", ["relevance_labelled.jsonl", "relevance_holdout.jsonl"])
-def test_labelled_sets_reach_precision_and_recall_target(name: str) -> None:
+def test_labelled_set_reaches_precision_and_recall_target() -> None:
+    # Only the set the rules were written against is held to the target. The holdout
+    # (written after the rules were frozen) is reported by benchmarks/relevance.py: asserting
+    # on it would invite tuning to it and it would stop being held out.
     tp = fp = fn = 0
-    for item in _items(name):
+    for item in _items("relevance_labelled.jsonl"):
         got = _dx(item["title"], item["text"])
         tp += got and item["label"]
         fp += got and not item["label"]
@@ -51,7 +53,10 @@ def test_labelled_set_is_balanced_and_covers_the_traps() -> None:
         assert trap in notes, trap
     nfd = [i for i in items if "NFD" in i["note"]]
     assert nfd and all(unicodedata.is_normalized("NFD", i["text"]) for i in nfd)
-    assert len(_items("relevance_holdout.jsonl")) >= 10
+    holdout = _items("relevance_holdout.jsonl")
+    assert len(holdout) >= 10 and sum(i["label"] for i in holdout) * 2 == len(holdout)
+    seen = {i["title"] for i in items}
+    assert not [i["title"] for i in holdout if i["title"] in seen]
 
 
 # -- folding, NFD, spelling ------------------------------------------------------------------
