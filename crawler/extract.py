@@ -183,11 +183,15 @@ def decode_html(data: str | bytes) -> str:
         return data.decode("cp1258", errors="replace")
 
 
+_CONTROL_CHARS = re.compile(r"[\x00-\x08\x0b\x0e-\x1f]")
+
+
 def _looks_binary(text: str) -> bool:
+    """More than 5% control characters, or a run of undecodable bytes, in the first 2 KiB."""
     sample = text[:2048]
     if not sample.strip():
         return False
-    controls = sum(1 for ch in sample if ord(ch) < 32 and ch not in "\r\n\t\f")
+    controls = len(_CONTROL_CHARS.findall(sample))
     return controls > len(sample) * 0.05 or "\ufffd" * 8 in sample
 
 
@@ -329,28 +333,49 @@ def _folded_label(el: HtmlElement) -> str:
     return " ".join(_PUNCT.sub(" ", fold(el.text_content())).split())
 
 
-def _is_article_paragraph(el: HtmlElement) -> bool:
-    """A long paragraph without links: the article resumes after a related-news block.
+def _link_text_len(el: HtmlElement) -> int:
+    return sum(len(a.text_content().strip()) for a in el.iter("a"))
 
-    Teaser items (a linked title plus a summary) are never this: they carry a link.
+
+def _is_article_paragraph(el: HtmlElement) -> bool:
+    """Long running text with (almost) no links: the article resumes after a related block.
+
+    Teaser items (a linked title plus a summary) are never this: a ``<p>`` must carry no link
+    at all, a container at most 5% of its text in links (one inline link in a long body
+    ``<div>`` passes, a teaser's headline link does not).
     """
-    return el.tag == "p" and _text_len(el) >= 200 and el.find(".//a") is None
+    if not isinstance(el.tag, str) or el.tag not in ("p", "div", "section", "blockquote"):
+        return False
+    length = _text_len(el)
+    if length < 200:
+        return False
+    if el.tag == "p":
+        return el.find(".//a") is None
+    return _link_text_len(el) <= 0.05 * length
+
+
+_LONGEST_LABEL = max(len(label) for label in FURNITURE_LABELS) + 10
 
 
 def _drop_labelled_blocks(root: HtmlElement) -> None:
+    """Drop each block introduced by a furniture heading ("Tin cùng chuyên mục"...).
+
+    The heading is climbed to the outermost element whose whole text is the label, then it
+    and its following siblings are removed, up to the first article paragraph.
+    """
     candidates = [el for el in root.iter("h1", "h2", "h3", "h4", "h5", "h6", "div", "span",
                                         "p", "strong", "b", "li", "header", "a", "td", "th")
                   if isinstance(el.tag, str)]
     for el in candidates:
-        if el.getparent() is None or _text_len(el) > 60:
+        if el.getparent() is None or _text_len(el) > _LONGEST_LABEL:
             continue
-        if _folded_label(el) not in FURNITURE_LABELS:
+        label = _folded_label(el)
+        if label not in FURNITURE_LABELS:
             continue
-        # climb to the element that is the block's heading (label is its only text)
         head = el
-        while head.getparent() is not None and head.getparent().tag not in ("body", "html") \
-                and _folded_label(head.getparent()) == _folded_label(el):
-            head = head.getparent()
+        while (parent := head.getparent()) is not None and parent.tag not in ("body", "html") \
+                and _text_len(parent) <= _LONGEST_LABEL and _folded_label(parent) == label:
+            head = parent
         for sibling in list(head.itersiblings()):
             if _is_article_paragraph(sibling):
                 break
@@ -543,26 +568,32 @@ _DATE_LINE_WORDS = frozenset({"thu", "hai", "ba", "tu", "nam", "sau", "bay", "ch
                               "published", "updated", "posted", "am", "pm", "gmt", "clock"})
 
 
-def _is_date_line(line: str) -> bool:
+def _is_date_line(line: str, folded: str) -> bool:
     """A short line that only states when the page was published or updated."""
     if len(line) > 60 or parse_vietnamese_date(line) is None:
         return False
-    words = re.sub(r"[\d\W_]+", " ", fold(line)).split()
+    words = re.sub(r"[\d\W_]+", " ", folded).split()
     return all(w in _DATE_LINE_WORDS for w in words)
 
 
+_MAX_FURNITURE_LINE = 250  # every furniture shape below is shorter; body paragraphs are not
+
+
 def _is_furniture_line(line: str) -> bool:
-    folded = " ".join(_PUNCT.sub(" ", fold(line)).split())
-    if not folded or _is_date_line(line):
+    if len(line) > _MAX_FURNITURE_LINE:
+        return False
+    printed = fold(line)
+    folded = " ".join(_PUNCT.sub(" ", printed).split())
+    if not folded or _is_date_line(line, printed):
         return True
     if folded in FURNITURE_LINES or folded in FURNITURE_LABELS:
         return True
     if len(line) <= 200 and (any(p.search(folded) for p in FURNITURE_LINE_PATTERNS) or
-                             any(p.search(fold(line)) for p in LABELLED_LINE_PATTERNS)):
+                             any(p.search(printed) for p in LABELLED_LINE_PATTERNS)):
         return True
     if len(line) <= 60 and (COUNTER_LINE.match(line) or NUMERIC_RESIDUE.match(line)):
         return True
-    return len(line) <= 250 and bool(CAPTION_LINE.search(line))
+    return bool(CAPTION_LINE.search(line))
 
 
 def _sapo(tree: HtmlElement) -> str | None:
