@@ -123,6 +123,7 @@ FURNITURE_LINE_PATTERNS = [re.compile(p) for p in (
     r"^a\s*-?\s*a\s*a\s*\+",
     r"tang tuong phan|giam tuong phan",
     r"^(luot|so luot) (xem|doc|truy cap)",
+    r"\b(luot|so luot) (xem|doc)\s*[\d.,]+$",
     r"^(dang truy cap|hom nay|hom qua|tuan nay|thang nay|thang hien tai|nam hien tai|"
     r"tong luot truy cap|luot nguoi truy cap|may chu tim kiem|khach vieng tham|"
     r"tong so|thanh vien|khach|bot)\s*[:：]?\s*[\d.,\s]*$",
@@ -195,12 +196,31 @@ def _looks_binary(text: str) -> bool:
     return controls > len(sample) * 0.05 or "\ufffd" * 8 in sample
 
 
+# File signatures of the binaries servers hand out as article pages (attachments, images).
+_BINARY_MAGIC = (b"%PDF-", b"PK\x03\x04", b"\x89PNG", b"GIF8", b"\xff\xd8\xff",
+                 b"\xd0\xcf\x11\xe0", b"\x1f\x8b", b"Rar!", b"7z\xbc\xaf", b"RIFF", b"ID3")
+_FEED_ROOT = re.compile(r"^\s*(<\?xml[^>]*\?>\s*)?(<!--.*?-->\s*)*"
+                        r"<(rss|feed|urlset|sitemapindex|rdf:RDF)\b", re.S)
+_ANY_TAG = re.compile(r"<(html|head|body|div|p|table|article|section|span|h[1-6]|br)\b", re.I)
+
+
 def _parse(data: str | bytes) -> HtmlElement:
+    """Decode and parse once; refuse what is not an HTML page, with the reason."""
+    if isinstance(data, bytes) and data.lstrip()[:8].startswith(_BINARY_MAGIC):
+        raise ExtractionError("the page is binary, not HTML (file signature "
+                              f"{data.lstrip()[:4]!r})")
     text = decode_html(data)
     if not text.strip():
         raise ExtractionError("the page is empty")
     if _looks_binary(text):
         raise ExtractionError("the page is binary, not HTML")
+    head = text[:4096]
+    if _FEED_ROOT.match(head):
+        raise ExtractionError("not an HTML page: an XML feed or sitemap")
+    if head.lstrip()[:1] in ("{", "["):
+        raise ExtractionError("not an HTML page: JSON")
+    if not _ANY_TAG.search(text[:65536]):
+        raise ExtractionError("not an HTML page: no HTML markup")
     text = re.sub(r"^\s*<\?xml[^>]*\?>", "", text)
     try:
         tree = lxml.html.document_fromstring(text)
@@ -298,6 +318,30 @@ def _unwrap_layout_tables(root: HtmlElement) -> None:
         for el in [table, *table.iter(*_TABLE_PARTS)]:
             if el.tag in _TABLE_PARTS:
                 el.tag = "div"
+
+
+_INLINE = frozenset({"a", "abbr", "b", "bdi", "br", "cite", "code", "em", "font", "i", "img",
+                     "label", "mark", "q", "s", "small", "span", "strong", "sub", "sup", "time",
+                     "u", "wbr"})
+
+
+_MIN_DIV_PARAGRAPH = 80
+
+
+def _text_divs_to_paragraphs(root: HtmlElement) -> None:
+    """Make a ``<div>`` that holds only text and inline markup a ``<p>``.
+
+    CKEditor and old portal templates write paragraphs as ``<div>``s, often mixed with
+    ``<p>``s; trafilatura drops such text blocks when their siblings are paragraphs.
+    """
+    for el in root.iter("div"):
+        if any(not isinstance(c.tag, str) or c.tag not in _INLINE for c in el
+               if not isinstance(c, etree._Comment)):
+            continue
+        # running text, not a short metadata/tool line ("Ngày 14/10/2021 | A+ A- | In trang")
+        length = _text_len(el)
+        if length >= _MIN_DIV_PARAGRAPH and _link_text_len(el) <= length // 2:
+            el.tag = "p"
 
 
 def _drop_furniture_elements(root: HtmlElement, total: int) -> None:
@@ -605,8 +649,15 @@ def _sapo(tree: HtmlElement) -> str | None:
     return None
 
 
+_PHOTO_CREDIT = re.compile(r"\s*\((ảnh|ảnh minh họa|ảnh minh hoạ|nguồn ảnh)\s*:[^)]{0,80}\)\s*$",
+                           re.IGNORECASE)
+
+
 def _clean_lines(text: str, title: str | None) -> list[str]:
-    lines = [line for line in normalise(text).split("\n") if not _is_furniture_line(line)]
+    """Drop furniture lines (a short line ending in a photo credit is a caption); strip the
+    credit from a long paragraph that ends in one."""
+    lines = [_PHOTO_CREDIT.sub("", line) if len(line) > _MAX_FURNITURE_LINE else line
+             for line in normalise(text).split("\n") if not _is_furniture_line(line)]
     if lines and title and _same(lines[0], title):
         lines = lines[1:]
     return lines
@@ -679,6 +730,7 @@ def extract_page(html: str | bytes, url: str, hints: ExtractHints | None = None)
     _drop_labelled_blocks(tree)
     _drop_furniture_elements(tree, total)
     _unwrap_layout_tables(tree)
+    _text_divs_to_paragraphs(tree)
     sapo = _sapo(tree)  # after cleaning: a teaser's summary is gone by now
     doc = trafilatura.bare_extraction(
         tree, url=url, with_metadata=False, include_comments=False, include_tables=True,
