@@ -28,10 +28,15 @@ _ISO = re.compile(
     r"(?P<y>\d{4})-(?P<m>\d{2})-(?P<d>\d{2})(?:[T ](?P<H>\d{2}):(?P<M>\d{2})(?::(?P<S>\d{2}))?"
     r"(?:\.\d+)?(?P<tz>Z|[+-]\d{2}:?\d{2})?)?")
 
-# Words that introduce a publication date in visible text (folded).
-_DATE_CUES = ("ngay dang", "dang luc", "dang ngay", "cap nhat", "thu hai", "thu ba", "thu tu",
-              "thu nam", "thu sau", "thu bay", "chu nhat", "ngay", "sang", "chieu", "toi",
-              "published", "posted", "date")
+# Words that introduce a publication date in visible text (folded), at the start of a line.
+_DATE_CUE = re.compile(
+    r"^\W*(ngay dang|dang luc|dang ngay|cap nhat|thu (hai|ba|tu|nam|sau|bay|[2-7])|chu nhat|"
+    r"ngay|sang|trua|chieu|toi|dem|published|posted|updated|date|\d{1,2}\s*[/.\-]|"
+    r"\d{1,2}\s*[:hg]\s*\d{2})\b")
+# A line that cites a document ("Kế hoạch số 54/KH-UBND ngày 09/3/2022") dates the document.
+_DOCUMENT_REF = re.compile(
+    r"\bso\s*\d+\s*/|\b(quyet dinh|nghi quyet|ke hoach|thong tu|chi thi|cong van|nghi dinh|"
+    r"van ban|luat|de an|chuong trinh)\b")
 
 
 def _build(y: int, m: int, d: int, hh: int = 0, mm: int = 0, ss: int = 0) -> datetime | None:
@@ -101,22 +106,25 @@ def parse_vietnamese_date(text: str) -> datetime | None:
 
 
 def find_published_in_text(text: str, *, max_lines: int = 60) -> datetime | None:
-    """The publication date printed in visible text: the first line that carries a date.
+    """The publication date printed in visible text: the first date line.
 
-    Lines with a date cue (weekday name, "Cập nhật", "Ngày đăng", "Sáng") win over bare
-    dates; lines that mention a document date ("Quyết định số … ngày …") are not the
-    article's date and are skipped when they are long.
+    A date line is short (at most 60 characters) or starts with a date cue (weekday name,
+    "Cập nhật", "Ngày đăng", "Sáng", the date itself). A line that cites a document
+    ("Quyết định số … ngày …") dates the document, not the page, and is skipped. Failing a
+    date line, the first dated sentence of the first lines is used (``Sáng 6/4/2022, …``).
     """
     fallback: datetime | None = None
     for raw in text.split("\n")[:max_lines]:
         line = raw.strip()
-        if not line or len(line) > 120:
+        if not line or len(line) > 160:
             continue
         value = parse_vietnamese_date(line)
         if value is None:
             continue
         folded = fold(line)
-        if any(cue in folded for cue in _DATE_CUES) or len(line) <= 40:
+        if _DOCUMENT_REF.search(folded):
+            continue
+        if len(line) <= 60 or _DATE_CUE.match(folded):
             return value
         fallback = fallback or value
     return fallback

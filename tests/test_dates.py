@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from crawler.dates import find_published_in_text, parse_iso, parse_vietnamese_date
+from crawler.dates import VN_TZ, find_published_in_text, parse_iso, parse_vietnamese_date
 
 
 @pytest.mark.parametrize(("text", "iso"), [
@@ -48,3 +48,53 @@ def test_visible_date_prefers_a_date_line_over_a_document_date() -> None:
             "điện tử ...")
     assert find_published_in_text(text).isoformat() == "2021-10-06T21:08:00+07:00"
     assert find_published_in_text("Không có ngày tháng nào ở đây.") is None
+
+
+@pytest.mark.parametrize(("text", "iso"), [
+    ("08/05/2023 - 18:14", "2023-05-08T18:14:00+07:00"),
+    ("CHỦ NHẬT, 01/12/2024 07:05", "2024-12-01T07:05:00+07:00"),
+    ("chủ nhật - 01/12/2024 07:05", "2024-12-01T07:05:00+07:00"),
+    ("thứ bảy, 29/02/2024", "2024-02-29T00:00:00+07:00"),  # leap day
+    ("Thứ Năm, 07/04/2022 - 10:15", "2022-04-07T10:15:00+07:00"),
+    ("Thứ 5, 07/04/2022 10:15", "2022-04-07T10:15:00+07:00"),
+    ("Cập nhật lúc 14:32, 12/03/2024", "2024-03-12T14:32:00+07:00"),
+    ("14h32 ngày 12/3/2024", "2024-03-12T14:32:00+07:00"),
+    ("Ngày đăng: 12.03.2024", "2024-03-12T00:00:00+07:00"),
+    ("Thứ Hai, 8/5/2023, 18:14 (GMT+7)", "2023-05-08T18:14:00+07:00"),
+    ("1/2/2024 10:05 PM", "2024-02-01T22:05:00+07:00"),  # 1 February, not 2 January
+    ("2024-03-12T07:32:00Z", "2024-03-12T14:32:00+07:00"),
+    ("2024-03-12", "2024-03-12T00:00:00+07:00"),
+])
+def test_more_shapes(text: str, iso: str) -> None:
+    parsed = parse_vietnamese_date(text)
+    assert parsed is not None and parsed.isoformat() == iso
+
+
+@pytest.mark.parametrize("text", ["29/02/2023", "32/01/2024", "00/05/2023", "Chiều 6/4",
+                                  "05/13/2024"])  # month-first input is not guessed
+def test_impossible_day_first_dates_are_none(text: str) -> None:
+    assert parse_vietnamese_date(text) is None
+
+
+def test_out_of_range_time_keeps_the_date() -> None:
+    parsed = parse_vietnamese_date("12/03/2024 25:61")
+    assert parsed is not None and parsed.isoformat() == "2024-03-12T00:00:00+07:00"
+
+
+def test_every_result_is_at_plus_seven() -> None:
+    for text in ("08/05/2023 18:14", "2024-03-12T07:32:00-05:00", "Sáng 6/4/2022"):
+        parsed = parse_vietnamese_date(text)
+        assert parsed is not None and parsed.utcoffset() == VN_TZ.utcoffset(None)
+
+
+def test_visible_date_skips_a_cited_document_even_with_a_cue() -> None:
+    text = ("Hà Tĩnh quyết liệt thực hiện chuyển đổi số\n"
+            "Theo Kế hoạch số 54/KH-UBND ngày 09/3/2022 của UBND tỉnh về chuyển đổi số trong "
+            "cơ quan nhà nước\nThứ hai, 08/05/2023 18:14")
+    assert find_published_in_text(text).isoformat() == "2023-05-08T18:14:00+07:00"
+
+
+def test_visible_date_falls_back_to_a_dated_lead() -> None:
+    text = ("LCĐT – Sáng 6/4/2022, Ban Chỉ đạo chuyển đổi số tỉnh Lào Cai tổ chức Hội nghị "
+            "đánh giá kết quả chuyển đổi số trên địa bàn tỉnh năm 2021.")
+    assert find_published_in_text(text).isoformat() == "2022-04-06T00:00:00+07:00"
