@@ -522,7 +522,7 @@ def _chrome_elements(tree: HtmlElement) -> set[HtmlElement]:
     return chrome
 
 
-def _title(tree: HtmlElement, hints: ExtractHints | None) -> str | None:
+def _title(tree: HtmlElement, hints: ExtractHints | None, chrome: set[HtmlElement]) -> str | None:
     """The article title.
 
     In order: a heading or title-classed element agreeing with og:title/<title>; a
@@ -537,7 +537,6 @@ def _title(tree: HtmlElement, hints: ExtractHints | None) -> str | None:
     head = normalise(" ".join(tree.xpath("//title//text()")))
     refs = [_strip_site_suffix(r) for r in (og, head) if r]
     candidates: list[tuple[str, bool]] = []  # (text, title-classed)
-    chrome = _chrome_elements(tree)
     for el in tree.iter("h1", "h2", "h3", "div", "span", "p", "td"):
         marks = f"{el.get('class', '')} {el.get('id', '')}"
         classed = bool(_TITLE_CLASS.search(marks)) and not _NOT_TITLE_CLASS.search(marks)
@@ -563,7 +562,10 @@ _DATE_TOKENS = ("date", "time", "ngay", "publish", "posted", "created", "capnhat
                 "meta", "info", "ngaydang", "pubdate", "timeago", "post")
 
 
-def _published(tree: HtmlElement, hints: ExtractHints | None) -> datetime | None:
+def _published(tree: HtmlElement, hints: ExtractHints | None,
+               chrome: set[HtmlElement]) -> datetime | None:
+    """Publication date: hinted element, JSON-LD, meta, ``<time>``, then a date-classed
+    element outside the page chrome (a header's "today" date is the crawl date)."""
     if hints and hints.date_selector:
         for el in tree.cssselect(hints.date_selector):
             value = parse_vietnamese_date(normalise(" ".join(el.itertext())))
@@ -581,10 +583,11 @@ def _published(tree: HtmlElement, hints: ExtractHints | None) -> datetime | None
             return value
     for el in tree.iter("time"):
         raw = el.get("datetime")
-        if raw and (value := parse_iso(raw) or parse_vietnamese_date(raw)):
+        if raw and el not in chrome and (value := parse_iso(raw) or parse_vietnamese_date(raw)):
             return value
     for el in tree.iter():
-        if not isinstance(el.tag, str) or el.tag in ("html", "body", "head", "script", "style"):
+        if not isinstance(el.tag, str) or el.tag in ("html", "body", "head", "script", "style") \
+                or el in chrome:
             continue
         raw = f"{el.get('class', '')} {el.get('id', '')}".lower().replace("-", "")
         if any(t in raw for t in _DATE_TOKENS) and _text_len(el) <= 120:
@@ -594,9 +597,11 @@ def _published(tree: HtmlElement, hints: ExtractHints | None) -> datetime | None
     return None
 
 
-def _visible_date_near_title(tree: HtmlElement, title: str | None) -> datetime | None:
+def _visible_date_near_title(tree: HtmlElement, title: str | None,
+                             chrome: set[HtmlElement]) -> datetime | None:
+    """The first date line among the dozen lines from the title on, page chrome excluded."""
     lines = normalise("\n".join(t for t in tree.xpath("//body//text()")
-                                if str(t).strip())).split("\n")
+                                if str(t).strip() and t.getparent() not in chrome)).split("\n")
     start = 0
     if title:
         for i, line in enumerate(lines):
@@ -718,8 +723,9 @@ def _restrict(tree: HtmlElement, hints: ExtractHints) -> HtmlElement:
 def extract_page(html: str | bytes, url: str, hints: ExtractHints | None = None) -> ExtractedPage:
     """Extract one article page. Raises ExtractionError when there is no article."""
     tree = _parse(html)
-    title = _title(tree, hints)
-    published = _published(tree, hints) or _visible_date_near_title(tree, title)
+    chrome = _chrome_elements(tree)
+    title = _title(tree, hints, chrome)
+    published = _published(tree, hints, chrome) or _visible_date_near_title(tree, title, chrome)
     tree_author = _tree_author(tree)
     for el in tree.xpath("//script|//style|//noscript"):
         _remove(el)

@@ -220,3 +220,13 @@ def test_bytes_with_a_bom(encoding: str) -> None:
 def test_non_html_is_refused_with_the_reason(body: bytes, message: str) -> None:
     with pytest.raises(ExtractionError, match=message):
         extract_page(body, "https://x.vn/a.pdf")
+
+
+def test_header_today_date_is_not_the_publication_date() -> None:
+    html = page("<div class='header'><span class='date'>Thứ Hai, 24/11/2025</span></div>"
+                + article("<p class='ngay-dang'>Thứ tư - 06/10/2021 21:08</p>",
+                          f"<p>{PARA * 2}</p>"))
+    got = extract_page(html, "https://x.vn/a.html")
+    assert got.published is not None
+    assert got.published.isoformat() == "2021-10-06T21:08:00+07:00"
+    assert "06/10/2021" not in got.text  # the date line is metadata, not text
