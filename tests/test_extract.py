@@ -148,6 +148,7 @@ def test_caption_after_an_image_block_is_dropped_and_credits_too() -> None:
 @pytest.mark.parametrize(("line", "author"), [
     ("Bài, ảnh: Liên Minh", "Liên Minh"), ("Tác giả: Th.S Hồ Thanh", "Th.S Hồ Thanh"),
     ("Theo: Báo Lào Cai", "Báo Lào Cai"), ("Khánh Lan - Việt Hà", "Khánh Lan - Việt Hà"),
+    ("Theo Báo Lào Cai", "Báo Lào Cai"), ("(Theo TTXVN)", "TTXVN"),
 ])
 def test_byline_becomes_author_and_leaves_the_text(line: str, author: str) -> None:
     html = page(article(f"<p>{PARA * 2}</p>", f"<p>{PARA}</p>", f"<p><b>{line}</b></p>"))
@@ -230,3 +231,10 @@ def test_header_today_date_is_not_the_publication_date() -> None:
     assert got.published is not None
     assert got.published.isoformat() == "2021-10-06T21:08:00+07:00"
     assert "06/10/2021" not in got.text  # the date line is metadata, not text
+
+
+def test_a_short_closing_sentence_is_not_a_byline() -> None:
+    html = page(article(f"<p>{PARA * 2}</p>", "<p>Theo kế hoạch, tỉnh sẽ hoàn thành.</p>",
+                        "<p>PV: Xin cảm ơn đồng chí./.</p>"))
+    got = extract_page(html, "https://x.vn/a.html")
+    assert got.author is None and got.text.endswith("PV: Xin cảm ơn đồng chí./.")
