@@ -18,7 +18,7 @@ from twisted.internet import threads
 
 from crawler.alerts import article_alert
 from crawler.analyse import article_record, classify_page, hints_for
-from crawler.dedup import find_original
+from crawler.dedup import find_original, story_root
 from crawler.extract import ExtractedPage, ExtractionError, extract_page
 from crawler.items import PageItem
 from crawler.provinces import detect_province
@@ -154,9 +154,7 @@ class StorePipeline:
         province, former, source_name = self._place(item)
         match = find_original(self.store, record["text"])
         original, digest, fp = match.original, match.digest, match.fingerprint
-        duplicate_of = None
-        if original is not None:
-            duplicate_of = original["duplicate_of"] or original["id"]
+        duplicate_of = story_root(original) if original is not None else None
         row: Row = {
             **{k: v for k, v in record.items() if k != "url"},
             "url": key, "link": item.url, "source": item.source, "province": province,
@@ -166,7 +164,9 @@ class StorePipeline:
             "last_modified": item.last_modified,
         }
         alert = None
-        if record["relevant"] and duplicate_of is None:
+        if record["relevant"] and (duplicate_of is None or not self._story_alerted(duplicate_of)):
+            # a story alerts once: through its first copy, or through the first relevant
+            # copy when the first-seen one was not relevant (an excerpt below the threshold)
             alert = article_alert("new", row, item.verdict, source_name)
         self.store.insert_article(row, signature=fp.signature, buckets=fp.buckets, alert=alert)
         return "duplicates" if duplicate_of else "new"
@@ -174,7 +174,9 @@ class StorePipeline:
     def _update(self, item: PageItem, existing: Row) -> str:
         record = item.record
         digest = text_key(record["text"])
-        if not is_change(existing["title"], existing["content_hash"], record["title"], digest):
+        # the stored text's key is recomputed: a change of the change rules is no new version
+        old_key = text_key(existing["text"] or "")
+        if not is_change(existing["title"], old_key, record["title"], digest):
             self.store.touch_article(existing["id"], etag=item.etag,
                                      last_modified=item.last_modified)
             return "unchanged"
@@ -193,3 +195,10 @@ class StorePipeline:
                                   source.name if source else item.source, diff=diff)
         self.store.add_version(existing["id"], changes, diff=diff, alert=alert)
         return "updated"
+
+    def _story_alerted(self, root: int) -> bool:
+        """Whether any copy of the story ``root`` is relevant (and so has alerted)."""
+        first = self.store.article_by_id(root)
+        if first is not None and first["relevant"]:
+            return True  # the usual case: one primary-key lookup
+        return self.store.count("articles", "duplicate_of = ? AND relevant = 1", [root]) > 0

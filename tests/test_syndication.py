@@ -146,9 +146,18 @@ def test_edit_is_one_version_and_a_counter_is_no_change(
     article = next(r for r in store.iter_articles() if r["url"].endswith(ARTICLE))
     versions = store.versions(article["id"])
     assert [v["version"] for v in versions] == [1, 2]
-    # the same edited page again: nothing new
+    # the same edited page again, also fetched by hand: nothing new
     assert CliRunner().invoke(main, args).exit_code == 0
+    portal.routes[ARTICLE] = Page(article_html(title, edited, "", counter=5))
+    recrawl = CliRunner().invoke(main, ["--db", str(db), *FAST, "recrawl", "--sources",
+                                        str(sources), f"{portal.base}{ARTICLE}"])
+    assert recrawl.exit_code == 0 and "1 unchanged" in recrawl.output, recrawl.output
     assert len(webhook.received) == 2 and len(store.versions(article["id"])) == 2
+    history = CliRunner().invoke(main, ["--db", str(db), "history", str(article["id"])])
+    lines = history.output.splitlines()
+    assert len(lines) == 2 and "first seen" in lines[0] and "+2 -1 lines" in lines[1]
+    diff = CliRunner().invoke(main, ["--db", str(db), "diff", str(article["id"])]).output
+    assert "-" + RELEASE[1] in diff and "+" + edited[1] in diff and "+" + edited[-1] in diff
 
 
 def test_fingerprints_join_copies_and_separate_stock_phrase_articles() -> None:
