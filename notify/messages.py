@@ -1,22 +1,30 @@
 """Alert messages in Vietnamese: plain text, and HTML for Telegram and email.
 
-Telegram accepts a small HTML subset and 4,096 characters a message; messages are built
-from self-contained blocks (one per article) and split between blocks, so a split never
-cuts an entity or leaves a tag open.
+A message is made of lines; each HTML line is balanced markup around escaped text, so a
+message can be cut between lines or shortened inside one (the plain text is cut, then
+escaped and wrapped again) without ever splitting an entity or leaving a tag open.
+
+Telegram takes 4,096 characters a message and apprise posts the title in front of the body
+(``<b>title</b>`` and a line break) with every ``\\n`` written as ``\\r\\n``;
+:func:`telegram_length` counts what apprise will post, so a message measured under the
+limit here is never refused there. Digests are split between article blocks.
 """
 
 from __future__ import annotations
 
 import html
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 TELEGRAM_LIMIT = 4096
+ELLIPSIS = "…"
 KIND_TITLES = {"new": "Tin mới", "changed": "Bài viết được cập nhật", "health": "Cảnh báo nguồn",
                "recovered": "Nguồn hoạt động lại", "test": "Tin nhắn thử"}
+# Lines shortened first when a block does not fit: what changed, the lead, the title.
+_SHRINK_ORDER = ("changes", "lead", "title", "matched", "detail", "topic", "source", "province")
+_MIN_KEEP = 24  # characters of a shortened value worth keeping
 
 
 @dataclass(frozen=True)
@@ -24,6 +32,21 @@ class Message:
     title: str
     text: str
     html: str
+
+
+def telegram_length(text: str) -> int:
+    """What Telegram counts for ``text`` as apprise posts it, never less.
+
+    UTF-16 code units (an emoji counts two), plus one per newline (apprise writes ``\\r\\n``).
+    Tags and entities are counted as written, which over-counts: Telegram counts after
+    parsing them.
+    """
+    return len(text.encode("utf-16-le")) // 2 + text.count("\n")
+
+
+def posted_length(message: Message) -> int:
+    """Length of the HTML message as apprise posts it to Telegram (title in the body)."""
+    return telegram_length(f"<b>{html.escape(message.title)}</b>\n{message.html}")
 
 
 def format_time(value: str | None) -> str:
@@ -38,6 +61,51 @@ def format_time(value: str | None) -> str:
         when.strftime("%d/%m/%Y")
 
 
+@dataclass(frozen=True)
+class _Line:
+    """One line of a block: a value with its plain and HTML framing."""
+
+    key: str
+    value: str
+    text_prefix: str = ""
+    html_prefix: str = ""  # markup, already escaped
+    html_open: str = ""
+    html_close: str = ""
+    text_only: bool = False  # the link line: in HTML the title carries the link
+
+    def text(self) -> str:
+        return self.text_prefix + self.value
+
+    def html(self) -> str:
+        return self.html_prefix + self.html_open + html.escape(self.value, quote=False) + \
+            self.html_close
+
+    def shortened(self, room: int, *, markup: bool) -> _Line | None:
+        """This line cut (at a word where possible) to at most ``room`` characters, or None."""
+        measure = (lambda ln: telegram_length(ln.html())) if markup else \
+            (lambda ln: len(ln.text()))
+        fixed = measure(_Line(self.key, "", self.text_prefix, self.html_prefix, self.html_open,
+                              self.html_close))
+        if fixed + len(ELLIPSIS) + _MIN_KEEP > room:
+            return None
+        low, high = 0, len(self.value)  # longest prefix whose rendered line fits
+        while low < high:
+            mid = (low + high + 1) // 2
+            if measure(self._with(self.value[:mid].rstrip() + ELLIPSIS)) <= room:
+                low = mid
+            else:
+                high = mid - 1
+        cut = self.value[:low]
+        word = cut.rsplit(" ", 1)[0]
+        if len(word) >= max(_MIN_KEEP, low * 3 // 4):
+            cut = word
+        return self._with(cut.rstrip(" ,;:") + ELLIPSIS)
+
+    def _with(self, value: str) -> _Line:
+        return _Line(self.key, value, self.text_prefix, self.html_prefix, self.html_open,
+                     self.html_close, self.text_only)
+
+
 def _province_line(p: dict[str, Any]) -> str | None:
     province = p.get("province")
     if not province:
@@ -46,49 +114,86 @@ def _province_line(p: dict[str, Any]) -> str | None:
     return f"{province} (trước 2025: {', '.join(former)})" if former else province
 
 
-def _fields(p: dict[str, Any]) -> list[tuple[str, str]]:
-    rows: list[tuple[str, str]] = []
+def _field(key: str, label: str, value: str) -> _Line:
+    return _Line(key, value, f"{label}: ", f"<b>{html.escape(label)}:</b> ")
+
+
+def _lines(p: dict[str, Any]) -> list[_Line]:
+    title = p.get("title") or "(không có tiêu đề)"
+    url = p.get("url")
+    head = _Line("title", title, html_open=f'<b><a href="{html.escape(url, quote=True)}">'
+                 if url else "<b>", html_close="</a></b>" if url else "</b>")
+    lines = [head]
     province = _province_line(p)
     if province:
-        rows.append(("Tỉnh/thành", province))
+        lines.append(_field("province", "Tỉnh/thành", province))
     if p.get("source"):
-        rows.append(("Nguồn", p["source"]))
+        lines.append(_field("source", "Nguồn", str(p["source"])))
     if p.get("kind") in ("new", "changed", "test"):
-        rows.append(("Đăng lúc", format_time(p.get("published"))))
+        lines.append(_field("published", "Đăng lúc", format_time(p.get("published"))))
     if p.get("topic_name") or p.get("topic"):
-        rows.append(("Chủ đề", p.get("topic_name") or p["topic"]))
+        lines.append(_field("topic", "Chủ đề", str(p.get("topic_name") or p["topic"])))
     if p.get("matched"):
-        rows.append(("Từ khóa", ", ".join(p["matched"])))
-    return rows
-
-
-def block_text(p: dict[str, Any]) -> str:
-    lines = [p.get("title") or "(không có tiêu đề)"]
-    lines += [f"{k}: {v}" for k, v in _fields(p)]
+        lines.append(_field("matched", "Từ khóa", ", ".join(p["matched"])))
     if p.get("lead"):
-        lines.append(p["lead"])
+        lines.append(_Line("lead", str(p["lead"]), html_open="<i>", html_close="</i>"))
     if p.get("changes"):
-        lines += ["Thay đổi:", p["changes"]]
+        lines.append(_Line("changes", str(p["changes"]), "Thay đổi:\n",
+                           "<b>Thay đổi:</b>\n", "<pre>", "</pre>"))
     if p.get("detail"):
-        lines.append(p["detail"])
-    if p.get("url"):
-        lines.append(f"Đọc bài: {p['url']}")
-    return "\n".join(lines)
+        lines.append(_Line("detail", str(p["detail"])))
+    if url:
+        lines.append(_Line("url", url, "Đọc bài: ", text_only=True))
+    return lines
 
 
-def block_html(p: dict[str, Any]) -> str:
-    e = html.escape
-    title = e(p.get("title") or "(không có tiêu đề)")
-    head = f'<b><a href="{e(p["url"], quote=True)}">{title}</a></b>' if p.get("url") \
-        else f"<b>{title}</b>"
-    lines = [head] + [f"<b>{e(k)}:</b> {e(str(v))}" for k, v in _fields(p)]
-    if p.get("lead"):
-        lines.append(f"<i>{e(p['lead'])}</i>")
-    if p.get("changes"):
-        lines.append(f"<b>Thay đổi:</b>\n<pre>{e(p['changes'])}</pre>")
-    if p.get("detail"):
-        lines.append(e(p["detail"]))
-    return "\n".join(lines)
+def _render(lines: Sequence[_Line], *, markup: bool) -> str:
+    if markup:
+        return "\n".join(ln.html() for ln in lines if not ln.text_only)
+    return "\n".join(ln.text() for ln in lines)
+
+
+def _fit_lines(lines: list[_Line], limit: int | None, *, markup: bool) -> list[_Line]:
+    """Shorten the longest, least needed lines until the block fits ``limit``."""
+    if limit is None:
+        return lines
+    measure = telegram_length if markup else len
+
+    def size() -> int:
+        return measure(_render(lines, markup=markup))
+
+    for key in _SHRINK_ORDER:
+        excess = size() - limit
+        if excess <= 0:
+            return lines
+        for i, line in enumerate(lines):
+            if line.key != key or (markup and line.text_only):
+                continue
+            own = measure(line.html() if markup else line.text())
+            short = line.shortened(own - excess, markup=markup)
+            if short is None:
+                del lines[i]
+            else:
+                lines[i] = short
+            break
+    while len(lines) > 1 and size() > limit:  # a tiny limit: keep what fits, title first
+        del lines[-1]
+    if size() > limit:
+        short = lines[0].shortened(limit, markup=markup)
+        if short is None:
+            raise ValueError(f"a message limit of {limit} characters cannot hold an alert")
+        lines[0] = short
+    return lines
+
+
+def block_text(p: dict[str, Any], limit: int | None = None) -> str:
+    """One alert as plain text, at most ``limit`` characters."""
+    return _render(_fit_lines(_lines(p), limit, markup=False), markup=False)
+
+
+def block_html(p: dict[str, Any], limit: int | None = None) -> str:
+    """One alert as Telegram-safe HTML, at most ``limit`` (:func:`telegram_length`)."""
+    return _render(_fit_lines(_lines(p), limit, markup=True), markup=True)
 
 
 def heading(kind: str, p: dict[str, Any]) -> str:
@@ -97,37 +202,36 @@ def heading(kind: str, p: dict[str, Any]) -> str:
     return f"{prefix}{KIND_TITLES.get(kind, kind)}: {p.get('title') or ''}".strip()
 
 
-def article_message(payload: dict[str, Any]) -> Message:
-    """One message for one alert."""
+def _title_room(title: str, limit: int) -> int:
+    return limit - telegram_length(f"<b>{html.escape(title)}</b>\n")
+
+
+def article_message(payload: dict[str, Any], *, limit: int | None = None) -> Message:
+    """One message for one alert; with ``limit``, its posted HTML fits (title included)."""
     kind = payload.get("kind", "new")
-    return Message(title=heading(kind, payload), text=block_text(payload),
-                   html=block_html(payload))
+    title = heading(kind, payload)
+    if limit is not None and _title_room(title, limit) < limit // 2:
+        title = title[: limit // 4].rstrip() + ELLIPSIS
+    room = None if limit is None else _title_room(title, limit)
+    return Message(title=title, text=block_text(payload, room), html=block_html(payload, room))
 
 
-def _fit(text: str, limit: int, *, markup: bool) -> str:
-    """A block that alone exceeds ``limit``: cut as plain (escaped) text, never mid-tag."""
-    if len(text) <= limit:
-        return text
-    if markup:  # drop the markup rather than risk an unclosed tag or a split entity
-        plain = html.unescape(re.sub(r"<[^>]+>", "", text))
-        return html.escape(plain[: max(limit // 2, 1)]) + "…"
-    return text[: limit - 1] + "…"
-
-
-def digest_parts(alerts: Sequence[dict[str, Any]], *, limit: int = TELEGRAM_LIMIT,
+def digest_parts(alerts: Sequence[dict[str, Any]], *, limit: int | None = TELEGRAM_LIMIT,
                  ) -> list[tuple[list[int], Message]]:
     """A digest grouped by province, split between article blocks under ``limit`` characters.
 
     Returns each part with the ids of the alerts it carries, so that every part can be
     recorded as delivered on its own: a failure in part 3 never re-sends parts 1 and 2.
-    The limit leaves room for the title apprise puts in front of the body.
+    ``limit`` bounds each part's HTML as apprise posts it to Telegram (title included);
+    None sends one part whatever its size (email, webhooks).
     """
     by_province: dict[str, list[dict[str, Any]]] = {}
     for alert in alerts:
         province = alert["payload"].get("province") or "Không rõ tỉnh"
         by_province.setdefault(province, []).append(alert)
     title = f"Bản tin provwatch: {len(alerts)} tin"
-    room = limit - len(title) - 40
+    # room for the longest title a part can have: "… (99/99)"
+    room = None if limit is None else _title_room(f"{title} (999/999)", limit)
     parts: list[tuple[list[int], list[str], list[str]]] = []
     ids: list[int] = []
     texts: list[str] = []
@@ -139,20 +243,22 @@ def digest_parts(alerts: Sequence[dict[str, Any]], *, limit: int = TELEGRAM_LIMI
             parts.append((ids, texts, htmls))
         ids, texts, htmls = [], [], []
 
+    def fits(candidate: list[str]) -> bool:
+        return room is None or telegram_length("\n\n".join(candidate)) <= room
+
     for province in sorted(by_province):
         group = by_province[province]
         head_text = f"== {province} ({len(group)}) =="
         head_html = f"<b>== {html.escape(province)} ({len(group)}) ==</b>"
+        block_room = None if room is None else room - telegram_length(head_html + "\n\n")
         for index, alert in enumerate(group):
-            t = _fit(block_text(alert["payload"]), room - len(head_text) - 4, markup=False)
-            h = _fit(block_html(alert["payload"]), room - len(head_html) - 4, markup=True)
+            t = block_text(alert["payload"], block_room)
+            h = block_html(alert["payload"], block_room)
             new_t, new_h = [t], [h]
             if index == 0 or not texts:
                 new_t.insert(0, head_text)
                 new_h.insert(0, head_html)
-            joined_t = "\n\n".join([*texts, *new_t])
-            joined_h = "\n\n".join([*htmls, *new_h])
-            if texts and (len(joined_t) > room or len(joined_h) > room):
+            if texts and not fits([*htmls, *new_h]):
                 flush()
                 new_t, new_h = [head_text, t], [head_html, h]
             ids.append(int(alert["id"]))
@@ -160,6 +266,6 @@ def digest_parts(alerts: Sequence[dict[str, Any]], *, limit: int = TELEGRAM_LIMI
             htmls += new_h
     flush()
     n = len(parts)
-    return [(part_ids, Message(title=title if i == 0 else f"{title} ({i + 1}/{n})",
+    return [(part_ids, Message(title=title if n == 1 else f"{title} ({i + 1}/{n})",
                                text="\n\n".join(t), html="\n\n".join(h)))
             for i, (part_ids, t, h) in enumerate(parts)]
