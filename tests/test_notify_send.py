@@ -65,7 +65,8 @@ def test_oversized_article_is_shortened_so_telegram_accepts_it(
     report = send_pending(store, [Target(telegram.url())], telegram_api=telegram.api)
     assert telegram.refused == [] and report.sent == 2
     for message in telegram.messages:
-        assert len(message["text"]) <= TELEGRAM_LIMIT and telegram_html_errors(message["text"]) == []
+        assert len(message["text"]) <= TELEGRAM_LIMIT
+        assert telegram_html_errors(message["text"]) == []
         assert "…" in message["text"]
 
 
@@ -87,7 +88,8 @@ def test_telegram_api_setting_takes_a_base_with_or_without_bot(
     assert telegram_base("http://127.0.0.1:8081/bot/") == "http://127.0.0.1:8081/bot"
     store = Store(tmp_path / "p.db")
     fill(store, 1)
-    assert send_pending(store, [Target(telegram.url())], telegram_api=telegram.api + "/bot").sent == 1
+    report = send_pending(store, [Target(telegram.url())], telegram_api=telegram.api + "/bot")
+    assert report.sent == 1
     assert telegram.messages[0]["token"] == "123456789:AAFakeTokenForTestsOnly0123456789"
     with pytest.raises(TargetError, match="PROVWATCH_TELEGRAM_API"):
         send_pending(store, [Target(telegram.url())], telegram_api="127.0.0.1:8081")
@@ -207,7 +209,8 @@ def test_secrets_never_in_output_logs_run_records_or_help_and_down_targets_keep_
         errors = dict(conn.execute(
             "SELECT target_label, last_error FROM deliveries WHERE status = 'failed'").fetchall())
         summary = conn.execute("SELECT summary FROM runs").fetchone()[0]
-    assert set(errors) == {"tgram://***", f"mailto://127.0.0.1:{dead_port}"} and all(errors.values())
+    assert set(errors) == {"tgram://***", f"mailto://127.0.0.1:{dead_port}"}
+    assert all(errors.values())
     assert "Bad Gateway" in errors["tgram://***"] and '"alerts_failed": 2' in summary
     assert '"alerts_kept": 2' in summary  # a down target is not tried again in the same run
 
