@@ -85,8 +85,12 @@ def deliver_with_apprise(target: Target, message: Message, *,
     if server is None:
         return False, "not a usable apprise URL"
     if telegram_api and target.scheme == "tgram":
+        try:
+            base = telegram_base(telegram_api)
+        except TargetError as exc:  # a bad setting fails this target, not the run
+            return False, str(exc)
         # NotifyTelegram builds every request (sendMessage, getUpdates) from this attribute
-        setattr(server, "notify_url", telegram_base(telegram_api))  # noqa: B010
+        setattr(server, "notify_url", base)  # noqa: B010
     ap = apprise.Apprise()
     ap.add(server)
     with _redacting_apprise_log([target.url]):
@@ -147,8 +151,6 @@ def send_pending(store: Store, targets: Sequence[Target], *, digest: bool = Fals
                  deliver: Deliver | None = None, telegram_api: str | None = None,
                  echo: Callable[[str], Any] | None = None) -> SendReport:
     """Deliver pending alerts; with ``dry_run`` only print what would be sent."""
-    if telegram_api:
-        telegram_base(telegram_api)  # a bad setting fails before anything is sent
     if deliver is None:
         def deliver(target: Target, message: Message) -> tuple[bool, str | None]:
             return deliver_with_apprise(target, message, telegram_api=telegram_api)

@@ -9,6 +9,7 @@ escaped). Every accepted message is kept, with its chat id and the token used.
 from __future__ import annotations
 
 import json
+import threading
 from html.parser import HTMLParser
 from typing import Any
 
@@ -57,6 +58,11 @@ class TelegramStandIn(LoopbackServer):
         self.down = False
         self.fail_call: int | None = None  # answer 502 to this sendMessage call (1-based)
         self.calls = 0
+        # hold this sendMessage call (1-based) until ``release`` is set, then refuse it:
+        # a message in flight when the sender is killed
+        self.hold_call: int | None = None
+        self.held = threading.Event()
+        self.release = threading.Event()
         bot = self
 
         class Handler(QuietHandler):
@@ -79,6 +85,11 @@ class TelegramStandIn(LoopbackServer):
                     self._answer(200, {"ok": True, "result": {"id": 1, "is_bot": True}})
                     return
                 bot.calls += 1
+                if bot.calls == bot.hold_call:
+                    bot.held.set()
+                    bot.release.wait(30)
+                    self._answer(502, {"ok": False, "description": "Bad Gateway"})
+                    return
                 if bot.calls == bot.fail_call:
                     self._answer(502, {"ok": False, "description": "Bad Gateway"})
                     return

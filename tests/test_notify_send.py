@@ -92,7 +92,18 @@ def test_telegram_api_setting_takes_a_base_with_or_without_bot(
     assert report.sent == 1
     assert telegram.messages[0]["token"] == "123456789:AAFakeTokenForTestsOnly0123456789"
     with pytest.raises(TargetError, match="PROVWATCH_TELEGRAM_API"):
-        send_pending(store, [Target(telegram.url())], telegram_api="127.0.0.1:8081")
+        telegram_base("127.0.0.1:8081")
+    store = Store(tmp_path / "q.db")
+    fill(store, 1)  # a bad setting fails the Telegram target (alert kept), not the others
+    hook = WebhookServer().start()
+    try:
+        report = send_pending(store, [Target(telegram.url()), Target(hook.url)],
+                              telegram_api="127.0.0.1:8081")
+    finally:
+        hook.stop()
+    assert report.sent == 1 and report.failed == 1 and len(hook.received) == 1
+    assert "PROVWATCH_TELEGRAM_API must be an http(s) URL" in report.errors["tgram://***"]
+    assert len(store.pending_alerts(Target(telegram.url()).id)) == 1
 
 
 def test_message_limits_per_service() -> None:

@@ -11,8 +11,12 @@ import threading
 import time
 from pathlib import Path
 
+from notify.targets import Target
+from store.db import Store
 from tests.conftest import FAST, portal_routes, write_sources
 from tests.localservers import Page, SiteServer, SmtpServer, WebhookServer
+from tests.telegram_standin import TelegramStandIn
+from tests.test_notify_send import fill
 
 ROOT = Path(__file__).parent.parent
 HATINH = "/tin-tuc/thao-go-rao-can-trong-chuyen-doi-so-phat-trien-chinh-quyen-so-123456.html"
@@ -124,3 +128,65 @@ def test_killed_mid_crawl_then_rerun_delivers_every_alert_once(
         assert count_rows(db, "articles") == 3
     finally:
         site.stop()
+
+
+def start_cli(db: Path, *args: str) -> subprocess.Popen[str]:
+    return subprocess.Popen(
+        [sys.executable, "-c", "from cli import main; main()", "--db", str(db), *args],
+        cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        start_new_session=True, env={**os.environ, "PYTHONPATH": str(ROOT)})
+
+
+def test_killed_between_two_telegram_messages_then_rerun_sends_each_once(
+        tmp_path: Path, portal: SiteServer, webhook: WebhookServer) -> None:
+    bot = TelegramStandIn().start()
+    try:
+        sources = write_sources(tmp_path / "s.toml", [
+            {"id": "tn", "name": "Thử nghiệm", "province": "Hà Tĩnh",
+             "url": f"{portal.base}/tin-tuc"}])
+        db = tmp_path / "p.db"
+        api = ["-s", f"PROVWATCH_TELEGRAM_API={bot.api}"]
+        run = [*FAST, *api, "run", "--sources", str(sources), "--notify", bot.url(),
+               "--notify", webhook.url]
+        bot.hold_call = 2  # the first alert is accepted, the second is in flight
+        proc = start_cli(db, *run)
+        assert bot.held.wait(90), "the run never sent the second Telegram message"
+        kill(proc)
+        bot.release.set()
+        assert len(bot.messages) == 1 and webhook.received == []
+        proc = start_cli(db, *run)
+        out, _ = proc.communicate(timeout=120)
+        assert proc.returncode == 0, out
+        texts = [m["text"] for m in bot.messages]
+        assert len(texts) == 2 and texts[0] != texts[1] and bot.refused == []
+        assert len(webhook.received) == 2 and len(set(titles(webhook.received))) == 2
+    finally:
+        bot.stop()
+
+
+def test_killed_mid_digest_then_rerun_sends_each_article_once(tmp_path: Path) -> None:
+    db = tmp_path / "p.db"
+    store = Store(db)
+    fill(store, 60)
+    store.close()
+    bot = TelegramStandIn().start()
+    try:
+        send = ["-s", f"PROVWATCH_TELEGRAM_API={bot.api}", "notify", "send", "--digest",
+                "--notify", bot.url()]
+        bot.hold_call = 2  # part 1 accepted and recorded, part 2 in flight
+        proc = start_cli(db, *send)
+        assert bot.held.wait(60), "notify send never reached the second digest part"
+        kill(proc)
+        bot.release.set()
+        (part1,) = bot.messages
+        first_ids = {n for n in range(60) if f"Bài {n}: " in part1["text"]}
+        pending = Store(db).pending_alerts(Target(bot.url()).id)
+        assert len(pending) == 60 - len(first_ids) > 0  # part 1 recorded whole, nothing else
+        proc = start_cli(db, *send)
+        out, _ = proc.communicate(timeout=120)
+        assert proc.returncode == 0, out
+        joined = "\n".join(m["text"] for m in bot.messages)
+        assert all(joined.count(f"Bài {n}: ") == 1 for n in range(60))
+        assert bot.refused == [] and len(bot.messages) >= 3
+    finally:
+        bot.stop()
