@@ -9,6 +9,7 @@ escaped). Every accepted message is kept, with its chat id and the token used.
 from __future__ import annotations
 
 import json
+import re
 import threading
 from html.parser import HTMLParser
 from typing import Any
@@ -18,6 +19,8 @@ from tests.localservers import LoopbackServer, QuietHandler
 TELEGRAM_TAGS = {"b", "strong", "i", "em", "u", "ins", "s", "strike", "del", "span",
                  "tg-spoiler", "a", "tg-emoji", "code", "pre", "blockquote"}
 ENTITIES = {"lt", "gt", "amp", "quot"}
+# Telegram: every & not part of a named (lt gt amp quot) or numeric entity must be escaped
+BARE_AMPERSAND = re.compile(r"&(?!(?:lt|gt|amp|quot|#[0-9]+|#x[0-9a-fA-F]+);)")
 
 
 class _Checker(HTMLParser):
@@ -44,6 +47,8 @@ class _Checker(HTMLParser):
 
 def telegram_html_errors(text: str) -> list[str]:
     checker = _Checker()
+    for bare in BARE_AMPERSAND.finditer(text):
+        checker.errors.append(f"character entity expected at offset {bare.start()}")
     checker.feed(text)
     checker.close()
     if checker.stack:

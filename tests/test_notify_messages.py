@@ -172,3 +172,9 @@ def test_digest_of_blocks_each_near_the_limit_puts_one_per_part() -> None:
     for _, message in parts:
         assert posted_length(message) <= 700
         check_html(message.html, 700)
+
+
+def test_the_standin_checker_refuses_what_telegram_refuses() -> None:
+    assert telegram_html_errors('<b>a</b> &amp; &lt;&#39; <a href="x">y</a> <pre>z</pre>') == []
+    for bad in ("a & b", "<b>open", "<p>x</p>", "<b><i>x</b></i>", "&nbsp;"):
+        assert telegram_html_errors(bad), bad
