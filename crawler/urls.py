@@ -17,6 +17,7 @@ TRACKING_KEYS = frozenset({
     "fbclid", "gclid", "dclid", "msclkid", "yclid", "zarsrc", "gidzl", "zalo_source",
     "_ga", "_gl", "mc_cid", "mc_eid", "igshid", "ref", "ref_src", "source", "src",
     "cmpid", "itm_source", "itm_medium", "itm_campaign", "share", "from", "rss",
+    "redirect", "inheritredirect", "backurl", "returnurl",  # Liferay / ASP.NET navigation
 })  # fmt: skip
 SESSION_KEYS = frozenset({"sid", "sessionid", "session_id", "phpsessid", "jsessionid",
                           "aspsessionid", "cfid", "cftoken", "nv", "nvsession"})

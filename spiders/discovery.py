@@ -28,11 +28,15 @@ TRAP_QUERY_KEYS = frozenset({"q", "keyword", "keywords", "search", "s", "tukhoa"
                              "ngay", "month", "year", "sort", "orderby", "filter", "lang"})
 ARTICLE_EXT = re.compile(r"\.(html?|aspx?|php|jsp)$", re.I)
 LONG_ID = re.compile(r"\d{5,}")
+COMMENT_FEED = re.compile(r"/comments?/feed|/(19|20)\d\d/\d\d/.+/feed/?$", re.I)
 NEXT_TEXT = {"trang sau", "trang tiếp", "tiếp", "sau", "tiếp theo", "next", "»", "›", ">",
              ">>", "xem tiếp", "xem thêm"}
-PAGE_PARAM = re.compile(r"^(page|p|trang|pageindex|pagenumber|pg|paged|cur|start)$", re.I)
+# page=2, trang=2, Liferay's _101_INSTANCE_x_cur=2, DotNetNuke's PageIndex ...
+PAGE_PARAM = re.compile(r"^(.*_)?(page|p|trang|pageindex|pagenumber|pg|paged|cur|start)$", re.I)
 PAGE_PATH = re.compile(r"/(page|trang|p)[/-](\d+)(?=/|$|\.)", re.I)
 NAV_ANCESTORS = ("nav", "footer", "header")
+# Liferay web content: /web/<site>/<page>/-/asset_publisher/<id>/content/<slug> or /-/<slug>
+LIFERAY_CONTENT = re.compile(r"/-/(asset_publisher/[^/]+/content/|)[^/]+$")
 
 
 @dataclass(frozen=True)
@@ -69,6 +73,8 @@ def article_score(url: str, text: str) -> int:
         score += 2
     if _slug_words(path) >= 4:
         score += 2
+    if LIFERAY_CONTENT.search(path) and _slug_words(path) >= 2:
+        score += 2
     words = len(text.split())
     if words >= 5:
         score += 1
@@ -82,7 +88,8 @@ def article_score(url: str, text: str) -> int:
 def _in_navigation(anchor: Selector) -> bool:
     return bool(anchor.xpath(
         "ancestor::*[self::nav or self::footer or self::header or "
-        "contains(@class,'menu') or contains(@id,'menu') or contains(@class,'breadcrumb')]"))
+        "contains(@class,'menu') or contains(@id,'menu') or contains(@class,'breadcrumb') or "
+        "contains(@id,'footer') or contains(@class,'footer') or contains(@id,'header')]"))
 
 
 def page_links(sel: Selector, base_url: str) -> Iterator[Link]:
@@ -155,8 +162,13 @@ def next_page(sel: Selector, current_url: str, site_url: str) -> str | None:
 
 
 def announced_feeds(sel: Selector, base_url: str) -> list[str]:
-    """Feeds announced with ``<link rel="alternate" type="application/rss+xml">`` (or atom)."""
+    """Feeds announced with ``<link rel="alternate" type="application/rss+xml">`` (or atom).
+
+    Comment feeds (WordPress ``/comments/feed/``, per-post ``/feed/`` under a post) list
+    comments, not articles, and are left out.
+    """
     hrefs = sel.xpath(
         "//link[contains(@rel,'alternate') and (contains(@type,'rss') or "
         "contains(@type,'atom'))]/@href").getall()
-    return [urljoin(base_url, h.strip()) for h in hrefs if h.strip()]
+    urls = [urljoin(base_url, h.strip()) for h in hrefs if h.strip()]
+    return [u for u in urls if not COMMENT_FEED.search(urlsplit(u).path)]

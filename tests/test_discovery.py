@@ -107,3 +107,64 @@ def test_canonical_url(variant: str, canonical: str) -> None:
 def test_fetchable_url_keeps_scheme_and_host() -> None:
     assert fetchable_url("http://www.bao.vn/a.html?utm_medium=x&id=3#top") == \
         "http://www.bao.vn/a.html?id=3"
+
+
+# -- whole listing pages in the styles of five CMS families (tests/sites/cms) -------------
+CMS = {
+    "nukeviet": ("https://sokhcn.tinh.gov.vn/news/page-2", [
+        "https://sokhcn.tinh.gov.vn/news/tin-hoat-dong/hoi-nghi-trien-khai-chuyen-doi-so-nam-2024-1012.html",
+        "https://sokhcn.tinh.gov.vn/news/tin-hoat-dong/tap-huan-ky-nang-so-cho-can-bo-xa-1013.html",
+        "https://sokhcn.tinh.gov.vn/news/khoa-hoc/ung-dung-iot-trong-nong-nghiep-1014.html",
+    ], "https://sokhcn.tinh.gov.vn/news/page-3",
+        ["https://sokhcn.tinh.gov.vn/index.php?nv=news&op=rss"]),
+    "liferay": ("https://tinh.gov.vn/web/portal/tin-tuc", [
+        "https://tinh.gov.vn/web/portal/tin-tuc/-/asset_publisher/Ab3dEf/content/ha-giang-day-manh-xay-dung-chinh-quyen-so?redirect=%2Fweb%2Fportal%2Ftin-tuc&inheritRedirect=true",
+        "https://tinh.gov.vn/web/portal/tin-tuc/-/asset_publisher/Ab3dEf/content/khai-truong-trung-tam-ioc-cua-tinh",
+        "https://tinh.gov.vn/web/portal/tin-tuc/-/asset_publisher/Ab3dEf/content/nghiem-thu-du-an-ha-tang-so",
+    ], "https://tinh.gov.vn/web/portal/tin-tuc?p_p_id=101_INSTANCE_Ab3dEf&_101_INSTANCE_Ab3dEf_cur=2",
+        []),
+    "wordpress": ("https://baotinh.vn/category/tin-tuc/page/2/", [
+        "https://baotinh.vn/2024/05/12/tinh-ra-mat-to-cong-nghe-so-cong-dong-tai-100-xa/",
+        "http://www.baotinh.vn/2024/05/11/nong-dan-ban-hang-qua-san-thuong-mai-dien-tu/?utm_source=rss&utm_medium=rss",
+    ], "https://baotinh.vn/category/tin-tuc/page/3/", ["https://baotinh.vn/feed/"]),
+    "aspnet": ("https://tinh.gov.vn/Default.aspx?tabid=74", [
+        "https://tinh.gov.vn/Default.aspx?tabid=74&ndid=102&newsid=128934",
+        "https://tinh.gov.vn/Default.aspx?tabid=74&ndid=102&newsid=128935",
+    ], "https://tinh.gov.vn/Default.aspx?tabid=74&page=2", []),
+    "newspaper": ("https://baotinh.vn/thoi-su/", [
+        "https://baotinh.vn/thoi-su/tinh-uy-ban-hanh-nghi-quyet-ve-chuyen-doi-so-post412345.html",
+        "https://baotinh.vn/kinh-te/xuat-khau-nong-san-tang-manh-418822.html",
+    ], "https://baotinh.vn/thoi-su/trang-2.html", ["https://baotinh.vn/rss/thoi-su.rss"]),
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("cms", sorted(CMS))
+def test_cms_listing_pages(cms: str) -> None:
+    """Exactly the articles (no menus, footers, tags, categories, archives, searches, share
+    buttons, comment anchors or print links), the next page, and the article feeds."""
+    from pathlib import Path
+
+    url, articles, following, feeds = CMS[cms]
+    html = (Path(__file__).parent / "sites" / "cms" / f"{cms}.html").read_text("utf-8")
+    sel = Selector(text=html)
+    assert article_links(sel, url, url) == articles
+    assert next_page(sel, url, url) == following
+    assert announced_feeds(sel, url) == feeds
+
+
+def test_read_more_links_count_by_url_shape() -> None:
+    # "Xem chi tiết" says nothing; a Liferay content path or a NukeViet slug-id does
+    assert article_score("https://tinh.gov.vn/web/portal/-/asset_publisher/x/content/"
+                         "nghiem-thu-du-an", "Xem chi tiết") >= 3
+    assert article_score("https://tinh.gov.vn/web/portal/tin-tuc", "Xem chi tiết") < 3
+
+
+@pytest.mark.parametrize("url", [
+    "https://tinh.gov.vn/lich-cong-tac?date=2024-05-12",        # calendar by query
+    "https://tinh.gov.vn/calendar/2031/01/",                     # calendar far ahead
+    "https://baotinh.vn/?s=chuyen+doi+so",                       # WordPress search
+    "https://baotinh.vn/tim-kiem.html?keywords=cds",             # newspaper search
+    "https://tinh.gov.vn/tag/chuyen-doi-so?page=9",              # tag archive
+])
+def test_more_traps(url: str) -> None:
+    assert is_trap(url)
