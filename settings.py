@@ -37,6 +37,8 @@ FEED_EXPORT_ENCODING = "utf-8"
 
 # -- components ----------------------------------------------------------------------------
 DOWNLOADER_MIDDLEWARES = {
+    "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
+    "crawler.middlewares.BackoffRetryMiddleware": 550,   # Scrapy's retry, with backoff
     "crawler.middlewares.IncrementalMiddleware": 650,
 }
 ITEM_PIPELINES = {
@@ -57,6 +59,12 @@ PROVWATCH_RUN_ID = 0                   # set by the CLI; 0 = create a run row
 PROVWATCH_MAX_PAGES = 3                # listing pages followed per listing (pagination bound)
 PROVWATCH_PAGE_BUDGET = 300            # requests per source per run
 PROVWATCH_RECHECK_DAYS = 3             # known articles this recent are re-checked (304s)
+PROVWATCH_STOP_AT_KNOWN_LISTING = True # stop paginating at a page whose links are all stored
+                                       # and older than the recheck window
+PROVWATCH_MAX_SITEMAPS = 10            # child sitemaps read per index (newest/news first)
+PROVWATCH_SITEMAP_DEPTH = 2            # sitemap index nesting followed (deeper is a trap)
+PROVWATCH_RETRY_BACKOFF = 2.0          # seconds before the first retry, doubling each time
+PROVWATCH_RETRY_BACKOFF_MAX = 60.0     # longest pause before a retry (also caps Retry-After)
 PROVWATCH_MIN_TEXT_CHARS = 80          # shorter extracted text is reported, not stored
 PROVWATCH_EXTRACT_IN_THREAD = True     # run extraction and classification off the reactor
 PROVWATCH_ALERT_MAX_AGE_DAYS = 14      # queued alerts older than this are not sent

@@ -1,9 +1,16 @@
-"""Downloader middleware: fetch nothing twice.
+"""Downloader middlewares: fetch nothing twice; retry politely.
+
+IncrementalMiddleware:
 
 Known articles are not requested again; those first seen (or published) within the
 recency window are re-checked with conditional requests (ETag / Last-Modified), and a
 304 answer ends there. URLs that differ only by tracking parameters, fragments, ``www.``
 or scheme are fetched once per run.
+
+BackoffRetryMiddleware: Scrapy's retry (same settings, same give-up log) with a pause
+before each retry, doubling from ``PROVWATCH_RETRY_BACKOFF`` seconds up to
+``PROVWATCH_RETRY_BACKOFF_MAX``, or the server's ``Retry-After`` when it names one (capped
+the same way): a struggling portal is not hammered again at once.
 """
 
 from __future__ import annotations
@@ -12,8 +19,12 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from scrapy import Request, signals
+from scrapy.downloadermiddlewares.retry import RetryMiddleware
 from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Response
+from scrapy.utils.defer import deferred_to_future
+from twisted.internet import reactor
+from twisted.internet.task import deferLater
 
 from crawler.storeaccess import store_for
 from crawler.urls import canonical_url
@@ -42,6 +53,14 @@ class IncrementalMiddleware:
         spider = self.crawler.spider
         for source_id in getattr(spider, "by_id", {}):
             self.validators.update(store.validators(source_id, since))
+        if hasattr(spider, "incremental"):
+            spider.incremental = self  # the spider asks status() before spending budget
+
+    def status(self, key: str) -> str:
+        """``"new"``, ``"recheck"`` (stored, inside the recheck window) or ``"known"``."""
+        if key not in self.known:
+            return "new"
+        return "recheck" if key in self.validators else "known"
 
     def _count(self, request: Request, key: str) -> None:
         spider = self.crawler.spider
@@ -52,6 +71,8 @@ class IncrementalMiddleware:
         if request.meta.get(ROLE) != "article" or request.meta.get("provwatch_forced"):
             return None
         key = canonical_url(request.url)
+        if request.meta.get("retry_times") and key in self.seen_this_run:
+            return None  # a retry of this run's own request (validators already set)
         if key in self.seen_this_run:
             if request.meta.get("redirect_times"):
                 raise IgnoreRequest(f"max redirections reached: redirect loop back to {key}")
@@ -84,3 +105,45 @@ class IncrementalMiddleware:
                 store.touch_article(row["id"])
             raise IgnoreRequest(f"not modified: {request.url}")
         return response
+
+
+class BackoffRetryMiddleware(RetryMiddleware):
+    """RetryMiddleware that waits before each retry (exponential, or Retry-After)."""
+
+    @classmethod
+    def from_crawler(cls, crawler: Any) -> BackoffRetryMiddleware:
+        mw = super().from_crawler(crawler)
+        mw.backoff = crawler.settings.getfloat("PROVWATCH_RETRY_BACKOFF", 2.0)
+        mw.backoff_max = crawler.settings.getfloat("PROVWATCH_RETRY_BACKOFF_MAX", 60.0)
+        return mw
+
+    backoff = 2.0
+    backoff_max = 60.0
+
+    def delay_for(self, retry: Request, response: Response | None = None) -> float:
+        """Seconds to wait before sending ``retry`` (its meta carries the retry count)."""
+        times = int(retry.meta.get("retry_times", 1))
+        delay = self.backoff * 2 ** (times - 1)
+        if response is not None:
+            after = response.headers.get(b"Retry-After")
+            if after and after.strip().isdigit():
+                delay = max(delay, float(after.strip()))
+        return float(min(delay, self.backoff_max))
+
+    async def _pause(self, seconds: float) -> None:
+        if seconds > 0:
+            await deferred_to_future(deferLater(reactor, seconds, lambda: None))
+
+    async def process_response(  # type: ignore[override]
+            self, request: Request, response: Response) -> Request | Response:
+        result = super().process_response(request, response)
+        if isinstance(result, Request):
+            await self._pause(self.delay_for(result, response))
+        return result
+
+    async def process_exception(  # type: ignore[override]
+            self, request: Request, exception: Exception) -> Request | Response | None:
+        result = super().process_exception(request, exception)
+        if isinstance(result, Request):
+            await self._pause(self.delay_for(result))
+        return result

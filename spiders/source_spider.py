@@ -15,13 +15,15 @@ from __future__ import annotations
 import re
 from collections import Counter
 from collections.abc import AsyncIterator, Iterable
+from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
 import feedparser
 import scrapy
+from scrapy import signals
 from scrapy.exceptions import IgnoreRequest
-from scrapy.http import Response
+from scrapy.http import Response, TextResponse
 from scrapy.spidermiddlewares.httperror import HttpError
 from scrapy.utils.gz import gunzip
 from scrapy.utils.sitemap import Sitemap, sitemap_urls_from_robots
@@ -69,6 +71,15 @@ def error_kind(failure: Failure) -> str:
     return re.sub(r"(?<!^)(?=[A-Z])", "_", name).lower()
 
 
+@dataclass
+class SourceState:
+    """What the spider has queued for one source during this run."""
+
+    queued: set[str] = field(default_factory=set)      # canonical URLs of every request
+    listings: set[str] = field(default_factory=set)    # canonical URLs of listing pages
+    last_links: tuple[str, ...] = ()                   # article links of the last listing
+
+
 class SourceSpider(scrapy.Spider):
     name = "provwatch"
 
@@ -81,8 +92,15 @@ class SourceSpider(scrapy.Spider):
         self.sources: list[Source] = []
         self.by_id: dict[str, Source] = {}
         self.figures: dict[str, Counter[str]] = {}
+        self.state: dict[str, SourceState] = {}
         self.max_pages = 3
         self.page_budget = 300
+        self.max_sitemaps = 10
+        self.sitemap_depth = 2
+        self.stop_at_known = True
+        self.robots_by_middleware = False
+        # set by crawler.middlewares.IncrementalMiddleware when the spider opens
+        self.incremental: Any = None
 
     @classmethod
     def from_crawler(cls, crawler: Any, *args: Any, **kwargs: Any) -> SourceSpider:
@@ -97,8 +115,16 @@ class SourceSpider(scrapy.Spider):
         spider.sources = (select_sources(all_sources, only) if not spider.recrawl_urls
                           else all_sources)
         spider.by_id = {s.id: s for s in all_sources}
-        spider.max_pages = crawler.settings.getint("PROVWATCH_MAX_PAGES", 3)
-        spider.page_budget = crawler.settings.getint("PROVWATCH_PAGE_BUDGET", 300)
+        settings = crawler.settings
+        spider.max_pages = settings.getint("PROVWATCH_MAX_PAGES", 3)
+        spider.page_budget = settings.getint("PROVWATCH_PAGE_BUDGET", 300)
+        spider.max_sitemaps = settings.getint("PROVWATCH_MAX_SITEMAPS", 10)
+        spider.sitemap_depth = settings.getint("PROVWATCH_SITEMAP_DEPTH", 2)
+        spider.stop_at_known = settings.getbool("PROVWATCH_STOP_AT_KNOWN_LISTING", True)
+        # Scrapy's robots.txt middleware fetches robots.txt once per host; its sitemaps
+        # are read from that copy (signal robots_parsed) instead of fetching it twice
+        spider.robots_by_middleware = settings.getbool("ROBOTSTXT_OBEY")
+        crawler.signals.connect(spider.robots_parsed, signal=signals.robots_parsed)
         return spider
 
     # -- figures -----------------------------------------------------------------------
@@ -109,11 +135,22 @@ class SourceSpider(scrapy.Spider):
 
     def _request(self, url: str, source: Source, role: str, callback: Any,
                  **meta: Any) -> scrapy.Request | None:
-        """A request for ``source``, or None when its page budget is spent."""
+        """A request for ``source``, or None when already queued or its page budget is spent.
+
+        Every URL is queued once per run and source, by canonical form: a link met on a
+        listing, in the feed and in the sitemap costs one request and one unit of budget.
+        """
+        key = canonical_url(url)
+        state = self.state.setdefault(source.id, SourceState())
+        if key in state.queued:
+            if role == "article":
+                self.count(source.id, "duplicate_links")
+            return None
         spent = self.figures.get(source.id, Counter())["requests"]
         if spent >= (source.page_budget or self.page_budget):
             self.count(source.id, "budget_cut")
             return None
+        state.queued.add(key)
         self.count(source.id, "requests")
         meta.update({META_SOURCE: source.id, META_ROLE: role})
         if source.insecure_tls:
@@ -145,10 +182,12 @@ class SourceSpider(scrapy.Spider):
             *(self._request(u, source, "listing", self.parse_listing, page=1)
               for u in source.listings),
             *(self._request(u, source, "feed", self.parse_feed) for u in source.feeds),
-            *(self._request(u, source, "sitemap", self.parse_sitemap) for u in source.sitemaps),
-            self._request(urljoin(source.url, "/robots.txt"), source, "robots",
-                          self.parse_robots),
+            *(self._request(u, source, "sitemap", self.parse_sitemap, sitemap_depth=0)
+              for u in source.sitemaps),
         ]
+        if not self.robots_by_middleware:
+            candidates.append(self._request(urljoin(source.url, "/robots.txt"), source,
+                                            "robots", self.parse_robots))
         return [r for r in candidates if r is not None]
 
     def source_for_url(self, url: str) -> Source:
@@ -167,38 +206,71 @@ class SourceSpider(scrapy.Spider):
 
     def parse_listing(self, response: Response) -> Iterable[Any]:
         source = self._source(response)
-        if not isinstance(response, scrapy.http.TextResponse):
+        if not isinstance(response, TextResponse):
             self.count(source.id, "errors/not_html")
             return
         self.count(source.id, "listing_pages")
+        state = self.state.setdefault(source.id, SourceState())
+        state.listings.add(canonical_url(response.url))
         pattern = re.compile(source.article_pattern) if source.article_pattern else None
         links = article_links(response.selector, response.url, source.url, pattern)
         self.count(source.id, "links_found", len(links))
+        # links still worth a request: not stored yet, or stored inside the recheck window
+        wanted = [u for u in links if self._status(canonical_url(u)) != "known"]
         yield from self.article_requests(source, links)
-        if response.meta.get(META_ROLE) == "start" and not source.feeds:
-            for feed in announced_feeds(response.selector, response.url):
-                if same_site(feed, source.url):
-                    req = self._request(feed, source, "feed", self.parse_feed)
-                    if req is not None:
-                        yield req
-        page = int(response.meta.get("page", 1))
-        following = next_page(response.selector, response.url, source.url)
-        if following and not is_trap(following):
-            if page >= (source.max_pages or self.max_pages):
-                self.count(source.id, "pagination_cut")
-            else:
-                req = self._request(following, source, "listing", self.parse_listing,
-                                    page=page + 1)
+        for feed in announced_feeds(response.selector, response.url):
+            if same_site(feed, source.url):
+                req = self._request(feed, source, "feed", self.parse_feed)
                 if req is not None:
                     yield req
+        yield from self._follow_pagination(response, source, links, wanted)
+
+    def _follow_pagination(self, response: TextResponse, source: Source, links: list[str],
+                           wanted: list[str]) -> Iterable[scrapy.Request]:
+        state = self.state[source.id]
+        page = int(response.meta.get("page", 1))
+        following = next_page(response.selector, response.url, source.url)
+        repeated = bool(links) and tuple(links) == state.last_links
+        state.last_links = tuple(links)
+        if not following:
+            return
+        if is_trap(following) or canonical_url(following) in state.listings or repeated:
+            # a calendar or search "next", a loop back, or a page that repeats the last one
+            # (endless pagination past the end of the archive)
+            self.count(source.id, "trap_cut")
+            return
+        if self.stop_at_known and self.incremental is not None and links and not wanted:
+            # everything on this page is stored and older than the recheck window: the
+            # older pages behind it hold nothing a run needs
+            self.count(source.id, "pagination_stopped_known")
+            return
+        if page >= (source.max_pages or self.max_pages):
+            self.count(source.id, "pagination_cut")
+            return
+        req = self._request(following, source, "listing", self.parse_listing, page=page + 1)
+        if req is not None:
+            yield req
+
+    def _status(self, key: str) -> str:
+        """"new", "recheck" (stored, inside the recheck window) or "known" (stored)."""
+        if self.incremental is None:
+            return "new"
+        return str(self.incremental.status(key))
 
     def article_requests(self, source: Source, urls: Iterable[str]) -> Iterable[scrapy.Request]:
         for url in urls:
             if is_trap(url):
                 self.count(source.id, "trap_cut")
                 continue
+            key = canonical_url(url)
+            if self._status(key) == "known":
+                # stored, outside the recheck window: no request, no budget spent
+                if key not in self.state.setdefault(source.id, SourceState()).queued:
+                    self.state[source.id].queued.add(key)
+                    self.count(source.id, "known_skipped")
+                continue
             req = self._request(fetchable_url(url), source, "article", self.parse_article,
-                                provwatch_canonical=canonical_url(url))
+                                provwatch_canonical=key)
             if req is not None:
                 yield req
 
@@ -227,31 +299,57 @@ class SourceSpider(scrapy.Spider):
                 return
         try:
             sitemap = Sitemap(body)
+            entries = [e for e in sitemap if e.get("loc")]
         except Exception:  # noqa: BLE001 - lxml raises several types for broken XML
             self.count(source.id, "errors/bad_sitemap")
             return
+        # newest first by lastmod (stable: file order otherwise), so budgets cut the oldest
+        entries.sort(key=_entry_date, reverse=True)
         # loc must be absolute by the protocol; portals sometimes write paths
-        locs = [urljoin(response.url, entry["loc"].strip()) for entry in sitemap
-                if entry.get("loc")]
+        locs = [urljoin(response.url, entry["loc"].strip()) for entry in entries]
         if sitemap.type == "sitemapindex":
-            for loc in locs[: self.max_pages * 2]:
-                req = self._request(loc, source, "sitemap", self.parse_sitemap)
+            depth = int(response.meta.get("sitemap_depth", 0)) + 1
+            if depth > self.sitemap_depth:
+                self.count(source.id, "trap_cut", len(locs))  # index of indexes of ...
+                return
+            children = [u for u in locs if same_site(u, source.url)]
+            children.sort(key=lambda u: "news" not in u.lower())  # stable: news first
+            if len(children) > self.max_sitemaps:
+                self.count(source.id, "sitemap_cut", len(children) - self.max_sitemaps)
+            for loc in children[: self.max_sitemaps]:
+                req = self._request(loc, source, "sitemap", self.parse_sitemap,
+                                    sitemap_depth=depth)
                 if req is not None:
                     yield req
             return
-        urls = [u for u in locs if u and same_site(u, source.url)]
+        urls = [u for u in locs if same_site(u, source.url)]
         self.count(source.id, "sitemap_entries", len(urls))
         yield from self.article_requests(source, urls)
 
+    def robots_parsed(self, robotparser: Any, request: scrapy.Request) -> None:
+        """Sitemaps named in robots.txt, read from the copy Scrapy's middleware fetched."""
+        source_id = request.meta.get(META_SOURCE)
+        if source_id not in self.by_id or self.recrawl_urls:
+            return
+        source = self.by_id[source_id]
+        parser = getattr(robotparser, "rp", None)
+        sitemaps = list(getattr(parser, "sitemaps", ()) or ())
+        base = f"{urlsplit(request.url).scheme}://{urlsplit(request.url).netloc}/robots.txt"
+        for url in self._robots_sitemaps(source, [urljoin(base, u) for u in sitemaps]):
+            self.crawler.engine.crawl(url)
+
     def parse_robots(self, response: Response) -> Iterable[Any]:
         source = self._source(response)
-        if response.status != 200 or source.sitemaps:
+        if response.status != 200:
             return
-        for url in list(sitemap_urls_from_robots(response.body, base_url=response.url))[:5]:
-            if same_site(url, source.url):
-                req = self._request(url, source, "sitemap", self.parse_sitemap)
-                if req is not None:
-                    yield req
+        yield from self._robots_sitemaps(
+            source, list(sitemap_urls_from_robots(response.body, base_url=response.url)))
+
+    def _robots_sitemaps(self, source: Source, urls: list[str]) -> Iterable[scrapy.Request]:
+        for url in [u for u in urls if same_site(u, source.url)][: self.max_sitemaps]:
+            req = self._request(url, source, "sitemap", self.parse_sitemap, sitemap_depth=0)
+            if req is not None:
+                yield req
 
     def parse_article(self, response: Response) -> Iterable[PageItem]:
         source = self._source(response)
@@ -291,6 +389,11 @@ class SourceSpider(scrapy.Spider):
             hint = ("; the certificate could not be verified: if this portal's chain is known "
                     "to be broken, set insecure_tls = true for this source")
         self.logger.warning("source %s: %s fetching %s (%s)%s", source, kind, url, role, hint)
+
+
+def _entry_date(entry: dict[str, Any]) -> str:
+    """The sortable date of a sitemap entry (W3C datetime in lastmod), else ""."""
+    return str(entry.get("lastmod") or "")
 
 
 def _header(response: Response, name: bytes) -> str | None:

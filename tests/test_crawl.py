@@ -76,11 +76,12 @@ def site_routes() -> dict[str, Page]:
     return routes
 
 
-def crawl(tmp_path: Path, site: SiteServer, **extra: object) -> tuple[str, dict]:
+def crawl(tmp_path: Path, site: SiteServer, *settings: str, **extra: object
+          ) -> tuple[str, dict]:
     sources = write_sources(tmp_path / "s.toml", [
         {"id": "tinh", "name": "Tỉnh", "province": "Huế", "url": f"{site.base}/", **extra}])
     db = tmp_path / "p.db"
-    result = CliRunner().invoke(main, ["--db", str(db), *FAST, "crawl", "--sources",
+    result = CliRunner().invoke(main, ["--db", str(db), *FAST, *settings, "crawl", "--sources",
                                        str(sources)])
     assert result.exit_code == 0, result.output
     run = Store(db).runs()[0]
@@ -127,5 +128,79 @@ def test_unchanged_rerun_downloads_no_article_body(tmp_path: Path) -> None:
         assert articles and all("If-None-Match" in h for _, h in articles)
         assert figures["not_modified"] == len(articles) == 5
         assert figures.get("new", 0) == 0 and figures.get("articles_fetched", 0) == 0
+    finally:
+        site.stop()
+
+
+def test_robots_txt_is_fetched_once_and_its_sitemaps_read(tmp_path: Path) -> None:
+    site = SiteServer(site_routes()).start()
+    try:
+        crawl(tmp_path, site)
+        assert site.paths().count("/robots.txt") == 1
+        assert "/sitemap-news.xml" in site.paths()
+    finally:
+        site.stop()
+
+
+def test_rerun_outside_recheck_window_stops_at_the_first_known_listing(tmp_path: Path) -> None:
+    site = SiteServer(site_routes()).start()
+    try:
+        crawl(tmp_path, site)
+        before = len(site.requests)
+        _, figures = crawl(tmp_path, site, "-s", "PROVWATCH_RECHECK_DAYS=0")
+        again = [p for _, p, _ in site.requests[before:]]
+        assert not any(p.startswith("/tin/") for p in again)   # no article requested at all
+        assert "/?page=2" not in again                           # page 1 was all known
+        assert figures["pagination_stopped_known"] == 1
+        assert figures["known_skipped"] == 4 and figures.get("budget_cut", 0) == 0
+        assert figures["requests"] == len(again) - 1             # robots.txt is Scrapy's own
+    finally:
+        site.stop()
+
+
+def test_tracking_and_print_variants_are_fetched_and_stored_once(tmp_path: Path) -> None:
+    path = "/tin/bai-co-nhieu-dia-chi-khac-nhau-200001.html"
+    routes = {
+        "/robots.txt": Page("User-agent: *\n", content_type="text/plain"),
+        "/": Page("<html><body><ul>"
+                  + link(path + "?utm_source=zalo&zarsrc=30", "Bài có nhiều địa chỉ")
+                  + link(path + "#binh-luan", "Bài có nhiều địa chỉ, bình luận")
+                  + link(path + "?print=1", "Bài có nhiều địa chỉ, bản in")
+                  + "</ul></body></html>"),
+        "/rss.xml": Page("<?xml version='1.0'?><rss version='2.0'><channel><item><link>"
+                         f"{path}?fbclid=abc</link></item></channel></rss>",
+                         content_type="application/rss+xml"),
+        path: article("Bài có nhiều địa chỉ"),
+    }
+    site = SiteServer(routes).start()
+    try:
+        _, figures = crawl(tmp_path, site, feeds=[f"{site.base}/rss.xml"])
+        assert [p for p in site.paths() if p.startswith("/tin/")] == [path]
+        assert Store(tmp_path / "p.db").count("articles") == 1
+        assert figures["duplicate_links"] == 1  # the feed's; one page's links are merged
+    finally:
+        site.stop()
+
+
+def test_retries_wait_before_asking_again(tmp_path: Path) -> None:
+    import time
+
+    path = "/tin/bai-tren-may-chu-dang-qua-tai-300001.html"
+    stamps: list[float] = []
+
+    def flaky(handler: object) -> Page:
+        stamps.append(time.monotonic())
+        return article("Bài trên máy chủ quá tải") if len(stamps) > 1 else \
+            Page("busy", status=503, content_type="text/plain")
+
+    routes = {"/robots.txt": Page("User-agent: *\n", content_type="text/plain"),
+              "/": Page("<html><body><ul>" + link(path, "Bài trên máy chủ quá tải")
+                        + "</ul></body></html>"),
+              path: flaky}
+    site = SiteServer(routes).start()
+    try:
+        crawl(tmp_path, site, "-s", "RETRY_TIMES=1", "-s", "PROVWATCH_RETRY_BACKOFF=0.6")
+        assert len(stamps) == 2 and stamps[1] - stamps[0] >= 0.6
+        assert Store(tmp_path / "p.db").count("articles") == 1
     finally:
         site.stop()
