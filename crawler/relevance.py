@@ -32,7 +32,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from crawler.text import fold, nfc
+from crawler.text import fold, marked_share, nfc
 from crawler.tomltables import open_table
 
 TITLE_FACTOR = 3.0  # a term in the title counts 3x its weight
@@ -349,13 +349,7 @@ def _prepare(text: str) -> str:
 
 
 def _unaccented(texts: Sequence[str]) -> bool:
-    letters = marked = 0
-    for text in texts:
-        for c in text:
-            if c.isalpha():
-                letters += 1
-                if fold(c) != c.lower():
-                    marked += 1
+    letters, marked = marked_share(texts)
     return letters > 0 and marked / letters < UNACCENTED_RATIO
 
 
