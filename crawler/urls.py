@@ -9,6 +9,7 @@ that ``http``/``https`` and ``www.``/bare host are the same site.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from w3lib.url import canonicalize_url
@@ -35,6 +36,7 @@ def _keep_param(key: str, value: str) -> bool:
     return not (k in PRINT_KEYS and value.lower() in PRINT_VALUES)
 
 
+@lru_cache(maxsize=16384)  # the spider asks for each link's form several times per run
 def canonical_url(url: str, base: str | None = None) -> str:
     """The canonical form of an article URL.
 

@@ -34,6 +34,7 @@ _COUNTER_LINE = re.compile(
     rf"(?:\s*(?:giây|phút|lượt|người|đánh\s+giá|trong\s+\d+\s+đánh\s+giá))?"
     rf"|[\d.,\s]*\d[\d.,\s]*\s*(?:{_COUNTER_WORDS}|lượt|người\s+xem))$", re.IGNORECASE)
 _NUMBER_LINE = re.compile(r"^[\d.,\s]+$")
+_DIGIT = re.compile(r"\d")
 _TOKEN = re.compile(r"\w+", re.UNICODE)
 MAX_DIFF_LINES = 40
 
@@ -41,7 +42,7 @@ MAX_DIFF_LINES = 40
 def is_volatile(line: str) -> bool:
     """Whether a line changes between fetches of an unchanged article (clock, counter)."""
     line = line.strip()
-    if not line or not any(ch.isdigit() for ch in line):
+    if not line or not _DIGIT.search(line):
         return False
     return bool(_NUMBER_LINE.match(line) or _DATE_LINE.match(line)
                 or _COUNTER_LINE.match(line))

@@ -24,6 +24,7 @@ import scrapy
 from scrapy import signals
 from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Response, TextResponse
+from scrapy.selector import Selector
 from scrapy.spidermiddlewares.httperror import HttpError
 from scrapy.utils.gz import gunzip
 from scrapy.utils.sitemap import Sitemap, sitemap_urls_from_robots
@@ -358,7 +359,7 @@ class SourceSpider(scrapy.Spider):
         encoding = None
         if isinstance(response, scrapy.http.TextResponse):
             encoding = response.encoding
-            hint = response.css("link[rel=canonical]::attr(href)").get()
+            hint = _head(response).css("link[rel=canonical]::attr(href)").get()
             if hint and same_site(urljoin(response.url, hint), response.url):
                 canonical_hint = urljoin(response.url, hint.strip())
         yield PageItem(
@@ -394,6 +395,18 @@ class SourceSpider(scrapy.Spider):
 def _entry_date(entry: dict[str, Any]) -> str:
     """The sortable date of a sitemap entry (W3C datetime in lastmod), else ""."""
     return str(entry.get("lastmod") or "")
+
+
+_HEAD_END = re.compile(rb"</head\s*>", re.IGNORECASE)
+
+
+def _head(response: TextResponse) -> Selector:
+    """The page's <head> alone when it ends early: the full page is parsed in a worker,
+    and parsing all of it here too would cost the reactor about 0.5 ms per article."""
+    end = _HEAD_END.search(response.body)
+    if end is None:
+        return response.selector
+    return Selector(text=response.body[:end.end()].decode(response.encoding, "replace"))
 
 
 def _header(response: Response, name: bytes) -> str | None:
