@@ -75,5 +75,10 @@ def _v2(db: sqlite_utils.Database) -> None:
     db.table("articles").create_index(["source", "last_checked"], if_not_exists=True)
 
 
-MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [_v1, _v2]
+def _v3(db: sqlite_utils.Database) -> None:
+    """Copies of a story are found by their root (alert-once check, history, export)."""
+    db.table("articles").create_index(["duplicate_of"], if_not_exists=True)
+
+
+MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [_v1, _v2, _v3]
 SCHEMA_VERSION = len(MIGRATIONS)
