@@ -19,6 +19,10 @@ AUTOTHROTTLE_TARGET_CONCURRENCY = 1.0
 DOWNLOAD_DELAY = 0.5
 CONCURRENT_REQUESTS = 16
 CONCURRENT_REQUESTS_PER_DOMAIN = 2
+# Scrapy starts CONCURRENT_ITEMS asyncio tasks for every response's output; an article page
+# yields one item and a listing a few dozen requests, so the default 100 only costs
+# (about 100 task creations per article page, measured as a quarter of the reactor's time)
+CONCURRENT_ITEMS = 8
 DOWNLOAD_TIMEOUT = 30
 DNS_TIMEOUT = 20
 RETRY_ENABLED = True
@@ -66,7 +70,12 @@ PROVWATCH_SITEMAP_DEPTH = 2            # sitemap index nesting followed (deeper 
 PROVWATCH_RETRY_BACKOFF = 2.0          # seconds before the first retry, doubling each time
 PROVWATCH_RETRY_BACKOFF_MAX = 60.0     # longest pause before a retry (also caps Retry-After)
 PROVWATCH_MIN_TEXT_CHARS = 80          # shorter extracted text is reported, not stored
-PROVWATCH_EXTRACT_IN_THREAD = True     # run extraction and classification off the reactor
+PROVWATCH_WORKERS = "auto"             # analysis processes: "auto" = one per core (max 4);
+                                       # 0 = analyse in this process (see next setting)
+PROVWATCH_COMMIT_EVERY = 50           # article writes per commit (1 = commit each one)
+PROVWATCH_COMMIT_SECONDS = 1.0         # ... and at least this often; a kill loses at most
+                                       # this group, which the next run fetches again
+PROVWATCH_EXTRACT_IN_THREAD = True     # without workers: extract and classify in a thread
 PROVWATCH_ALERT_MAX_AGE_DAYS = 14      # queued alerts older than this are not sent
 PROVWATCH_TELEGRAM_API = None          # Telegram Bot API base URL; None = api.telegram.org
 PROVWATCH_HEALTH_STREAK = 3            # bad runs in a row before a source health alert

@@ -89,8 +89,14 @@ def head_words(text: str) -> list[str]:
     return out[:HEAD_WORDS]
 
 
+# the permutations depend only on (NUM_PERM, seed): drawn once, not for every text
+_TEMPLATE = MinHash(num_perm=NUM_PERM, seed=_SEED)
+_PERMUTATIONS, _HASH_SCHEME = _TEMPLATE.permutations, _TEMPLATE.scheme
+
+
 def _minhash(grams: Iterable[bytes]) -> np.ndarray:
-    mh = MinHash(num_perm=NUM_PERM, seed=_SEED)
+    mh = MinHash(num_perm=NUM_PERM, seed=_SEED, permutations=_PERMUTATIONS,
+                 scheme=_HASH_SCHEME)
     mh.update_batch(list(grams))
     return mh.hashvalues.astype(np.uint64)
 
@@ -152,27 +158,30 @@ class Match:
     score: float = 0.0
 
 
-def find_original(store: Store, text: str) -> Match:
+def find_original(store: Store, text: str, *, fp: Fingerprint | None = None,
+                  digest: str | None = None) -> Match:
     """The stored story a new article copies: same text first, then an LSH near-duplicate.
 
     Cost is a hash index lookup, one indexed lookup per band and an exact check of at most
     ``MAX_CANDIDATES`` candidates: it depends on the new article, not on the archive size.
     The best-overlapping candidate wins; the caller follows it to its story's root.
+    ``fp`` and ``digest`` may come precomputed (a worker process made them from ``text``).
     """
-    digest = text_key(text)
-    fp = fingerprint(text)
+    digest = digest or text_key(text)
+    fp = fp or fingerprint(text)
     original = store.article_by_hash(digest)
     if original is not None:
         return Match(original, digest, fp, 1.0)
     if not fp.buckets or len(text.split()) < MIN_WORDS_FOR_NEAR_DUP:
         return Match(None, digest, fp)
-    grams = shingles(text)
+    grams: set[bytes] | None = None
     best: Row | None = None
     best_score = 0.0
     for candidate in store.lsh_candidates(fp.buckets, limit=MAX_CANDIDATES):
         row = store.article_by_id(candidate)
         if row is None or not row.get("text"):
             continue
+        grams = grams if grams is not None else shingles(text)
         score = overlap(grams, shingles(row["text"]))
         if score >= CONTAINMENT and score > best_score:
             best, best_score = row, score

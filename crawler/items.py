@@ -11,7 +11,8 @@ class PageItem:
     """One fetched article page on its way through the pipelines.
 
     The spider fills the fetch fields; ExtractPipeline adds ``page``, ClassifyPipeline
-    adds ``verdict`` and ``record``, StorePipeline adds ``outcome``.
+    adds ``verdict`` and ``record``, StorePipeline adds ``outcome``. With worker processes,
+    ExtractPipeline fills ``page`` to ``digest`` in one round trip to a worker.
     """
 
     url: str                     # the URL as fetched (after redirects)
@@ -26,4 +27,6 @@ class PageItem:
     page: Any = None
     verdict: Any = None
     record: dict[str, Any] = field(default_factory=dict)
+    fingerprint: Any = None      # crawler.dedup.Fingerprint of the text, if computed
+    digest: str | None = None    # crawler.versions.text_key of the text, if computed
     outcome: str | None = None

@@ -1,6 +1,7 @@
 """Item pipelines, in the order an article goes through them:
 
-ExtractPipeline (trafilatura, off the reactor thread) → ClassifyPipeline (topics) →
+ExtractPipeline (trafilatura, in worker processes or off the reactor thread) →
+ClassifyPipeline (topics) →
 StorePipeline (exact and near duplicates, versions, the article write and its alert in one
 transaction).
 """
@@ -14,7 +15,7 @@ from typing import Any
 from scrapy import signals
 from scrapy.exceptions import DropItem
 from scrapy.utils.defer import deferred_to_future
-from twisted.internet import threads
+from twisted.internet import task, threads
 
 from crawler.alerts import article_alert
 from crawler.analyse import article_record, classify_page, hints_for
@@ -27,6 +28,7 @@ from crawler.sources import Source
 from crawler.storeaccess import close_store, store_for
 from crawler.urls import canonical_url
 from crawler.versions import is_change, text_diff, text_key
+from crawler.workers import AnalysisPool, WorkerDied, worker_count
 from store.db import Row, Store
 
 logger = logging.getLogger(__name__)
@@ -42,40 +44,68 @@ def _source(crawler: Any, source_id: str) -> Source | None:
     return getattr(crawler.spider, "by_id", {}).get(source_id)
 
 
-def _extract(item: PageItem, source: Source | None) -> ExtractedPage:
-    html: str | bytes = item.body
+def _decoded(item: PageItem) -> str | bytes:
     if item.encoding:
-        html = item.body.decode(item.encoding, errors="replace")
-    return extract_page(html, item.url, hints_for(source))
+        return item.body.decode(item.encoding, errors="replace")
+    return item.body
+
+
+def _extract(item: PageItem, source: Source | None) -> ExtractedPage:
+    return extract_page(_decoded(item), item.url, hints_for(source))
 
 
 class ExtractPipeline:
-    """Title, text, date and author of the page, or the item dropped with the reason."""
+    """Title, text, date and author of the page, or the item dropped with the reason.
+
+    With PROVWATCH_WORKERS > 0 (the default: one per core) a worker process also classifies
+    and fingerprints the page, so the reactor process only downloads and stores.
+    """
 
     def __init__(self, crawler: Any) -> None:
         self.crawler = crawler
         self.in_thread = crawler.settings.getbool("PROVWATCH_EXTRACT_IN_THREAD", True)
+        self.pool: AnalysisPool | None = None
+        workers = worker_count(crawler.settings.get("PROVWATCH_WORKERS", "auto"))
+        if workers:
+            self.pool = AnalysisPool(workers, crawler.settings.get("PROVWATCH_TOPICS"))
+            crawler.signals.connect(self.spider_opened, signal=signals.spider_opened)
+            crawler.signals.connect(self.spider_closed, signal=signals.spider_closed)
 
     @classmethod
     def from_crawler(cls, crawler: Any) -> ExtractPipeline:
         return cls(crawler)
 
+    def spider_opened(self) -> None:
+        if self.pool is not None:
+            self.pool.warm_up()
+
+    def spider_closed(self) -> None:
+        if self.pool is not None:
+            self.pool.close()
+
     async def process_item(self, item: PageItem) -> PageItem:
         source = _source(self.crawler, item.source)
         try:
-            if self.in_thread:
+            if self.pool is not None:
+                result = await self.pool.analyse(_decoded(item), item.url, hints_for(source))
+                item.page, item.verdict, item.record = result.page, result.verdict, result.record
+                item.fingerprint, item.digest = result.fingerprint, result.digest
+            elif self.in_thread:
                 item.page = await deferred_to_future(
                     threads.deferToThread(_extract, item, source))
             else:
                 item.page = _extract(item, source)
-        except ExtractionError as exc:
+        except (ExtractionError, WorkerDied) as exc:
             _count(self.crawler, item.source, "errors/extraction")
             raise DropItem(f"source {item.source}: cannot extract {item.url}: {exc}") from exc
         return item
 
 
 class ClassifyPipeline:
-    """Relevance of the extracted article for each topic; builds the stored record."""
+    """Relevance of the extracted article for each topic; builds the stored record.
+
+    Items a worker process already classified (same function, same topics file) pass.
+    """
 
     def __init__(self, crawler: Any) -> None:
         self.crawler = crawler
@@ -88,6 +118,8 @@ class ClassifyPipeline:
         return cls(crawler)
 
     async def process_item(self, item: PageItem) -> PageItem:
+        if item.verdict is not None:
+            return item
         # a few ms of regex work per article: off the reactor thread, like extraction
         if self.in_thread:
             item.verdict = await deferred_to_future(
@@ -104,6 +136,10 @@ class StorePipeline:
     def __init__(self, crawler: Any) -> None:
         self.crawler = crawler
         self.min_text = crawler.settings.getint("PROVWATCH_MIN_TEXT_CHARS", 80)
+        self.commit_every = crawler.settings.getint("PROVWATCH_COMMIT_EVERY", 50)
+        self.commit_seconds = crawler.settings.getfloat("PROVWATCH_COMMIT_SECONDS", 1.0)
+        self.flusher: task.LoopingCall | None = None
+        crawler.signals.connect(self.spider_opened, signal=signals.spider_opened)
         crawler.signals.connect(self.spider_closed, signal=signals.spider_closed)
 
     @classmethod
@@ -114,8 +150,17 @@ class StorePipeline:
     def store(self) -> Store:
         return store_for(self.crawler)
 
+    def spider_opened(self) -> None:
+        self.store.group_commits(self.commit_every, self.commit_seconds)
+        if self.commit_every > 1:
+            # a quiet spell (slow sites) must not keep finished articles uncommitted
+            self.flusher = task.LoopingCall(self.store.flush)
+            self.flusher.start(self.commit_seconds, now=False)
+
     def spider_closed(self) -> None:
-        close_store(self.crawler)
+        if self.flusher is not None and self.flusher.running:
+            self.flusher.stop()
+        close_store(self.crawler)  # commits the last group
 
     def process_item(self, item: PageItem) -> PageItem:
         record = item.record
@@ -152,7 +197,8 @@ class StorePipeline:
     def _insert(self, item: PageItem, key: str) -> str:
         record = item.record
         province, former, source_name = self._place(item)
-        match = find_original(self.store, record["text"])
+        match = find_original(self.store, record["text"], fp=item.fingerprint,
+                              digest=item.digest)
         original, digest, fp = match.original, match.digest, match.fingerprint
         duplicate_of = story_root(original) if original is not None else None
         row: Row = {

@@ -1,0 +1,147 @@
+"""Article analysis in worker processes: the CPU work of a crawl on the spare cores.
+
+Extraction, classification and the dedup fingerprint of one page take a few milliseconds of
+pure-Python work each. On the reactor thread they stall the downloads; in a thread they
+still hold the GIL. A small ``ProcessPoolExecutor`` runs them beside the reactor process,
+which keeps downloading, parsing listings and writing the store.
+
+Workers are spawned (never forked: the crawl process runs a reactor and threads), load the
+topics once, and get the page bytes and the per-source hints for each article. A worker
+that dies on a page (a C-level crash in a parser) costs that page only: the pool is
+replaced and the crawl goes on.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import multiprocessing
+import os
+from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass
+from typing import Any
+
+from scrapy.utils.defer import deferred_to_future
+from scrapy.utils.reactor import is_asyncio_reactor_installed
+from twisted.internet import threads
+
+from crawler.analyse import article_record, classify_page
+from crawler.dedup import Fingerprint, fingerprint
+from crawler.extract import ExtractedPage, ExtractHints, extract_page
+from crawler.relevance import Classification, Topic, load_topics
+from crawler.versions import text_key
+
+logger = logging.getLogger(__name__)
+
+MAX_AUTO_WORKERS = 4
+
+
+class WorkerDied(RuntimeError):
+    """The analysis worker process ended while handling a page."""
+
+
+@dataclass(frozen=True)
+class Analysis:
+    """Everything the store needs from one page, computed away from the reactor."""
+
+    page: ExtractedPage
+    verdict: Classification
+    record: dict[str, Any]
+    fingerprint: Fingerprint
+    digest: str
+
+
+def analyse_page(body: str | bytes, url: str, hints: ExtractHints | None,
+                 topics: list[Topic]) -> Analysis:
+    """Extract, classify and fingerprint one page (raises ExtractionError)."""
+    page = extract_page(body, url, hints)
+    verdict = classify_page(page, topics)
+    record = article_record(page, verdict)
+    text = record.get("text") or ""
+    return Analysis(page, verdict, record, fingerprint(text), text_key(text))
+
+
+# -- worker side -----------------------------------------------------------------------------
+_WORKER_TOPICS: list[Topic] = []
+
+
+def _init_worker(topics_path: str | None) -> None:
+    _WORKER_TOPICS[:] = load_topics(topics_path)
+
+
+def _ready() -> int:
+    return os.getpid()
+
+
+def _analyse_in_worker(body: str | bytes, url: str, hints: ExtractHints | None) -> Analysis:
+    return analyse_page(body, url, hints, _WORKER_TOPICS)
+
+
+# -- reactor side ----------------------------------------------------------------------------
+async def _wait(future: Future[Analysis]) -> Analysis:
+    """Await a pool future on whichever reactor Scrapy runs."""
+    if is_asyncio_reactor_installed():
+        return await asyncio.wrap_future(future)
+    # another Twisted reactor: a pool thread waits for the result instead
+    result: Analysis = await deferred_to_future(threads.deferToThread(future.result))
+    return result
+
+
+def worker_count(setting: Any) -> int:
+    """PROVWATCH_WORKERS: "auto" (one per core, at most 4), or a number (0 = no processes)."""
+    if setting in (None, "", "auto"):
+        return min(os.cpu_count() or 1, MAX_AUTO_WORKERS)
+    try:
+        count = int(setting)
+    except (TypeError, ValueError) as exc:
+        raise ValueError(f"PROVWATCH_WORKERS must be 'auto' or a number, not {setting!r}"
+                         ) from exc
+    if count < 0:
+        raise ValueError(f"PROVWATCH_WORKERS must be 0 or more, not {count}")
+    return count
+
+
+class AnalysisPool:
+    """A process pool for ``analyse_page``, replaced whole if a worker dies."""
+
+    def __init__(self, workers: int, topics_path: str | None) -> None:
+        self.workers = workers
+        self.topics_path = topics_path
+        self.executor = self._new_executor()
+
+    def _new_executor(self) -> ProcessPoolExecutor:
+        return ProcessPoolExecutor(
+            max_workers=self.workers, mp_context=multiprocessing.get_context("spawn"),
+            initializer=_init_worker, initargs=(self.topics_path,))
+
+    def warm_up(self) -> None:
+        """Start every worker now (imports take about a second) instead of on first use."""
+        for _ in range(self.workers):
+            self.executor.submit(_ready)
+
+    async def analyse(self, body: str | bytes, url: str, hints: ExtractHints | None
+                      ) -> Analysis:
+        """The page's analysis; a worker death is retried once on a fresh pool.
+
+        A dying worker breaks every page in flight, not only the one that killed it: those
+        get their second chance, and a page that kills a worker twice is given up.
+        """
+        for attempt in (1, 2):
+            executor = self.executor
+            future: Future[Analysis] = executor.submit(_analyse_in_worker, body, url, hints)
+            try:
+                return await _wait(future)
+            except BrokenProcessPool as exc:
+                if self.executor is executor:  # the first page to see it replaces the pool
+                    logger.error("an analysis worker died (while %s was in flight); "
+                                 "starting new workers", url)
+                    executor.shutdown(wait=False, cancel_futures=True)
+                    self.executor = self._new_executor()
+                if attempt == 2:
+                    raise WorkerDied(f"an analysis worker died twice while handling {url}"
+                                     ) from exc
+        raise AssertionError("unreachable")
+
+    def close(self) -> None:
+        self.executor.shutdown(wait=True, cancel_futures=True)
