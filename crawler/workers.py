@@ -22,10 +22,6 @@ from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from typing import Any
 
-from scrapy.utils.defer import deferred_to_future
-from scrapy.utils.reactor import is_asyncio_reactor_installed
-from twisted.internet import threads
-
 from crawler.analyse import article_record, classify_page
 from crawler.dedup import Fingerprint, fingerprint
 from crawler.extract import ExtractedPage, ExtractHints, extract_page
@@ -81,7 +77,12 @@ def _analyse_in_worker(body: str | bytes, url: str, hints: ExtractHints | None) 
 # -- reactor side ----------------------------------------------------------------------------
 async def _wait(future: Future[Analysis]) -> Analysis:
     """Await a pool future on whichever reactor Scrapy runs."""
-    if is_asyncio_reactor_installed():
+    # imported here: workers import this module and need neither Scrapy nor Twisted
+    from scrapy.utils.asyncio import is_asyncio_available
+    from scrapy.utils.defer import deferred_to_future
+    from twisted.internet import threads
+
+    if is_asyncio_available():
         return await asyncio.wrap_future(future)
     # another Twisted reactor: a pool thread waits for the result instead
     result: Analysis = await deferred_to_future(threads.deferToThread(future.result))
@@ -129,8 +130,8 @@ class AnalysisPool:
         """
         for attempt in (1, 2):
             executor = self.executor
-            future: Future[Analysis] = executor.submit(_analyse_in_worker, body, url, hints)
             try:
+                future: Future[Analysis] = executor.submit(_analyse_in_worker, body, url, hints)
                 return await _wait(future)
             except BrokenProcessPool as exc:
                 if self.executor is executor:  # the first page to see it replaces the pool

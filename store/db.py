@@ -17,7 +17,7 @@ from typing import Any
 import sqlite_utils
 
 from crawler.text import fold
-from store.schema import MIGRATIONS, SCHEMA_VERSION
+from store.schema import MIGRATIONS, SCHEMA_VERSION, bucket_id
 
 Row = dict[str, Any]
 
@@ -140,19 +140,24 @@ class Store:
         return rows[0] if rows else None
 
     # -- articles ----------------------------------------------------------------------
+    def _row(self, sql: str, args: Sequence[Any]) -> Row | None:
+        """The first row of a query as a dict (the crawl's per-article lookups)."""
+        cur = self.db.conn.execute(sql, args)
+        values = cur.fetchone()
+        if values is None:
+            return None
+        return dict(zip([c[0] for c in cur.description], values, strict=True))
+
     def article_by_url(self, url: str) -> Row | None:
-        rows = list(self.db.table("articles").rows_where("url = ?", [url], limit=1))
-        return rows[0] if rows else None
+        return self._row("SELECT * FROM articles WHERE url = ? LIMIT 1", [url])
 
     def article_by_id(self, article_id: int) -> Row | None:
-        rows = list(self.db.table("articles").rows_where("id = ?", [article_id], limit=1))
-        return rows[0] if rows else None
+        return self._row("SELECT * FROM articles WHERE id = ? LIMIT 1", [article_id])
 
     def article_by_hash(self, digest: str) -> Row | None:
         """The first-seen article whose current text has this hash."""
-        rows = list(self.db.table("articles").rows_where(
-            "content_hash = ?", [digest], order_by="id", limit=1))
-        return rows[0] if rows else None
+        return self._row("SELECT * FROM articles WHERE content_hash = ? ORDER BY id LIMIT 1",
+                         [digest])
 
     def known_urls(self, source: str | None = None) -> set[str]:
         if source is None:
@@ -191,7 +196,7 @@ class Store:
                 self._insert("signatures", {"article_id": article_id, "minhash": signature})
                 self.db.conn.executemany(
                     "INSERT OR IGNORE INTO lsh_bands (bucket, article_id) VALUES (?, ?)",
-                    [(b, article_id) for b in buckets])
+                    [(bucket_id(b), article_id) for b in buckets])
             if alert is not None:
                 self._queue_alert(dict(alert, article_id=article_id, version=1))
         return article_id
@@ -245,7 +250,8 @@ class Store:
         marks = ",".join("?" * len(buckets))
         cur = self.db.execute(
             f"SELECT article_id, COUNT(*) AS n FROM lsh_bands WHERE bucket IN ({marks}) "
-            f"GROUP BY article_id ORDER BY n DESC, article_id LIMIT ?", [*buckets, limit])
+            f"GROUP BY article_id ORDER BY n DESC, article_id LIMIT ?",
+            [*map(bucket_id, buckets), limit])
         return [r[0] for r in cur]
 
     def signature(self, article_id: int) -> bytes | None:

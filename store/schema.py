@@ -6,6 +6,7 @@ database is brought up to date on open, and a newer one is refused with a clear 
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable
 
 import sqlite_utils
@@ -80,5 +81,23 @@ def _v3(db: sqlite_utils.Database) -> None:
     db.table("articles").create_index(["duplicate_of"], if_not_exists=True)
 
 
-MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [_v1, _v2, _v3]
+def bucket_id(bucket: str) -> int:
+    """An LSH bucket key as the signed 64-bit integer the ``lsh_bands`` table stores."""
+    return int.from_bytes(hashlib.blake2b(bucket.encode(), digest_size=8).digest(), "big",
+                          signed=True)
+
+
+def _v4(db: sqlite_utils.Database) -> None:
+    """LSH bands keyed by 64-bit integers in a WITHOUT ROWID table: half the size of the
+    text keys with a separate rowid, and 58 inserts per article cost a third as much."""
+    db.conn.create_function("pw_bucket_id", 1, bucket_id, deterministic=True)
+    db.execute("CREATE TABLE lsh_bands_v4 (bucket INTEGER NOT NULL, article_id INTEGER NOT "
+               "NULL, PRIMARY KEY (bucket, article_id)) WITHOUT ROWID")
+    db.execute("INSERT OR IGNORE INTO lsh_bands_v4 SELECT pw_bucket_id(bucket), article_id "
+               "FROM lsh_bands")
+    db.execute("DROP TABLE lsh_bands")
+    db.execute("ALTER TABLE lsh_bands_v4 RENAME TO lsh_bands")
+
+
+MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [_v1, _v2, _v3, _v4]
 SCHEMA_VERSION = len(MIGRATIONS)

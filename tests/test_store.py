@@ -96,3 +96,65 @@ def test_deliveries_are_per_target(tmp_path: Path) -> None:
     assert [a["id"] for a in store.pending_alerts("b")] == [alert["id"]]
     row = store.all_unsent_alerts()[0]
     assert row["sent_to"] == 1 and "HTTP 500" in row["errors"]
+
+
+def test_text_lsh_buckets_of_a_v3_database_become_integer_keys(tmp_path: Path) -> None:
+    from crawler.dedup import find_original, fingerprint
+
+    text = " ".join(f"từ{i} thứ{i % 7} câu{i % 11}" for i in range(120))
+    path = tmp_path / "v3.db"
+    db = sqlite_utils.Database(path)
+    for migration in MIGRATIONS[:3]:
+        migration(db)
+    db.execute("PRAGMA user_version = 3")
+    article_id = db.table("articles").insert(
+        {"url": "https://a.vn/1", "title": "Cũ", "text": text, "version": 1,
+         "content_hash": "old-key"}).last_pk
+    db.table("lsh_bands").insert_all(
+        [{"bucket": b, "article_id": article_id} for b in fingerprint(text).buckets])
+    db.close()
+    store = Store(path)
+    types = {r[0] for r in store.db.execute("SELECT typeof(bucket) FROM lsh_bands")}
+    assert types == {"integer"}
+    # the migrated index still finds the stored article as the original of a copy
+    match = find_original(store, text + "\nMột dòng thêm ở cuối bài.")
+    assert match.original is not None and match.original["id"] == article_id
+
+
+def test_commit_groups_commit_by_count_and_roll_back_a_failed_block_alone(
+        tmp_path: Path) -> None:
+    path = tmp_path / "g.db"
+    store = Store(path)
+    store.group_commits(3, seconds=3600)
+    reader = sqlite3.connect(path)
+
+    def visible() -> int:
+        return int(reader.execute("SELECT COUNT(*) FROM articles").fetchone()[0])
+
+    store.insert_article(_article("https://a.vn/1", "Một", "x"))
+    store.insert_article(_article("https://a.vn/2", "Hai", "y"))
+    assert visible() == 0  # two writes of a group of three: not committed yet
+    with pytest.raises(sqlite3.IntegrityError):
+        store.insert_article(_article("https://a.vn/1", "Trùng", "z"))  # unique url
+    assert store.article_by_url("https://a.vn/2") is not None  # the group survived
+    store.insert_article(_article("https://a.vn/3", "Ba", "w"))
+    assert visible() == 3  # the third good write closed the group
+    store.insert_article(_article("https://a.vn/4", "Bốn", "v"))
+    assert visible() == 3
+    store.flush()
+    assert visible() == 4
+    store.insert_article(_article("https://a.vn/5", "Năm", "u"))
+    store.close()  # closing commits the open group
+    assert visible() == 5
+    reader.close()
+
+
+def test_commit_groups_also_commit_by_age(tmp_path: Path) -> None:
+    path = tmp_path / "t.db"
+    store = Store(path)
+    store.group_commits(1000, seconds=0.0)  # every block is already old enough
+    store.insert_article(_article("https://a.vn/1", "Một", "x"))
+    reader = sqlite3.connect(path)
+    assert reader.execute("SELECT COUNT(*) FROM articles").fetchone()[0] == 1
+    reader.close()
+    store.close()

@@ -1,0 +1,58 @@
+"""Analysis worker processes: same results as in-process analysis, and a dead worker costs
+no more than its pages (the pool is replaced, pages in flight are retried once)."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import time
+from pathlib import Path
+
+import pytest
+
+from crawler.relevance import load_topics
+from crawler.workers import AnalysisPool, analyse_page, worker_count
+
+FIXTURES = Path(__file__).parent / "fixtures" / "extraction"
+PAGE = FIXTURES / "baothuathienhue.html"
+URL = "https://baothuathienhue.vn/bai.html"
+
+
+@pytest.fixture()
+def pool() -> AnalysisPool:
+    pool = AnalysisPool(1, None)
+    yield pool
+    pool.close()
+
+
+def test_a_worker_analyses_a_page_as_this_process_does(pool: AnalysisPool) -> None:
+    body = PAGE.read_bytes()
+    here = analyse_page(body, URL, None, load_topics())
+    there = asyncio.run(pool.analyse(body, URL, None))
+    assert there.record == here.record and there.record["text"]
+    assert there.fingerprint == here.fingerprint and there.digest == here.digest
+
+
+def test_a_killed_worker_is_replaced_and_the_page_retried(pool: AnalysisPool) -> None:
+    body = PAGE.read_bytes()
+    first = asyncio.run(pool.analyse(body, URL, None))  # the worker is up
+    old = pool.executor
+    for pid in list(old._processes):  # the worker process, as the OOM killer would
+        os.kill(pid, signal.SIGKILL)
+    deadline = time.monotonic() + 10
+    while not old._broken and time.monotonic() < deadline:  # the pool has noticed
+        time.sleep(0.05)
+    assert old._broken
+    again = asyncio.run(pool.analyse(body, URL, None))
+    assert pool.executor is not old
+    assert again.record == first.record
+
+
+def test_worker_count_setting() -> None:
+    assert worker_count("auto") == min(os.cpu_count() or 1, 4)
+    assert worker_count("0") == 0 and worker_count(3) == 3
+    with pytest.raises(ValueError, match="PROVWATCH_WORKERS"):
+        worker_count("many")
+    with pytest.raises(ValueError, match="0 or more"):
+        worker_count(-1)
