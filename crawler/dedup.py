@@ -28,7 +28,7 @@ How (parameters measured on ``tests/data/dedup_labelled.jsonl`` with
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable
+import zlib
 from dataclasses import dataclass
 
 import numpy as np
@@ -50,8 +50,11 @@ CONTAINMENT = 0.5  # confirmed copy: half the smaller text's shingles are in the
 MIN_CONTAINED_SHINGLES = 25  # below this, a text must match as a whole (Jaccard)
 MIN_WORDS_FOR_NEAR_DUP = 12
 MAX_CANDIDATES = 20
-# bucket keys carry the scheme, so buckets of another shingle size never collide with these
-_SCHEME = f"k{SHINGLE}"
+# bucket keys carry the scheme, so buckets of another shingle size or gram hash never collide
+# with these ("p": polynomial gram hashes; store migration v5 recomputed older buckets)
+_SCHEME = f"k{SHINGLE}p"
+_GRAM_BASE = np.uint64(1_000_003)
+_MASK32 = np.uint64(0xFFFFFFFF)
 _SEED = 7
 
 
@@ -94,10 +97,32 @@ _TEMPLATE = MinHash(num_perm=NUM_PERM, seed=_SEED)
 _PERMUTATIONS, _HASH_SCHEME = _TEMPLATE.permutations, _TEMPLATE.scheme
 
 
-def _minhash(grams: Iterable[bytes]) -> np.ndarray:
+def _gram_hashes(tokens: list[str], size: int = SHINGLE) -> np.ndarray:
+    """32-bit hashes of the word ``size``-grams of ``tokens``, distinct, as uint64.
+
+    Each word is hashed once (CRC-32) and a gram's hash is a polynomial of its words' hashes
+    computed with numpy over the whole text: hashing every gram's bytes in Python (what
+    MinHash.update_batch does by default) was most of the cost of a fingerprint.
+    """
+    if not tokens:
+        return np.zeros(0, dtype=np.uint64)
+    words_h = np.fromiter((zlib.crc32(t.encode()) for t in tokens), dtype=np.uint64,
+                          count=len(tokens))
+    count = max(len(tokens) - size + 1, 1)
+    grams = np.zeros(count, dtype=np.uint64)
+    for offset in range(min(size, len(tokens))):
+        grams = ((grams * _GRAM_BASE) + words_h[offset:offset + count]) & _MASK32
+    return np.unique(grams)
+
+
+def _identity(value: int) -> int:
+    return value
+
+
+def _minhash(gram_hashes: np.ndarray) -> np.ndarray:
     mh = MinHash(num_perm=NUM_PERM, seed=_SEED, permutations=_PERMUTATIONS,
-                 scheme=_HASH_SCHEME)
-    mh.update_batch(list(grams))
+                 scheme=_HASH_SCHEME, hashfunc=_identity)
+    mh.update_batch(gram_hashes.tolist())
     return mh.hashvalues.astype(np.uint64)
 
 
@@ -109,13 +134,13 @@ def _bands(values: np.ndarray, kind: str, count: int, rows: int) -> list[str]:
 
 def fingerprint(text: str) -> Fingerprint:
     """MinHash signature of ``text`` and its band buckets for the store's LSH index."""
-    grams = shingles(text)
-    if not grams:
-        return Fingerprint(signature=_minhash(()).tobytes(), buckets=())
+    grams = _gram_hashes(words(text))
+    if not grams.size:
+        return Fingerprint(signature=_minhash(grams).tobytes(), buckets=())
     values = _minhash(grams)
     buckets = _bands(values, "w", BANDS, ROWS)
-    head = _grams(head_words(text), SHINGLE)
-    if len(head) >= HEAD_WORDS - SHINGLE:  # a short head would match too many leads
+    head = _gram_hashes(head_words(text))
+    if head.size >= HEAD_WORDS - SHINGLE:  # a short head would match too many leads
         buckets += _bands(_minhash(head), "h", HEAD_BANDS, HEAD_ROWS)
     return Fingerprint(signature=values.tobytes(), buckets=tuple(buckets))
 

@@ -87,7 +87,8 @@ class ExtractPipeline:
         source = _source(self.crawler, item.source)
         try:
             if self.pool is not None:
-                result = await self.pool.analyse(_decoded(item), item.url, hints_for(source))
+                result = await self.pool.analyse(item.body, item.encoding, item.url,
+                                                 hints_for(source))
                 item.page, item.verdict, item.record = result.page, result.verdict, result.record
                 item.fingerprint, item.digest = result.fingerprint, result.digest
             elif self.in_thread:

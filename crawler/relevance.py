@@ -334,11 +334,35 @@ class _Text:
             folded = "".join(f if len(f := fold(c)) == 1 else c for c in lower)
         return cls(name, original, lower, folded)
 
-    def blank(self, start: int, end: int) -> None:
-        pad = " " * (end - start)
-        self.original = self.original[:start] + pad + self.original[end:]
-        self.lower = self.lower[:start] + pad + self.lower[end:]
-        self.folded = self.folded[:start] + pad + self.folded[end:]
+    def blank(self, spans: Sequence[tuple[int, int]]) -> None:
+        """Replace each span by spaces in all three forms (offsets stay aligned).
+
+        Each form is rebuilt once for all spans: blanking span by span copied the whole
+        text per match.
+        """
+        if not spans:
+            return
+        ordered = sorted(spans)
+
+        def blanked(text: str) -> str:
+            pieces: list[str] = []
+            pos = 0
+            for start, end in ordered:
+                start = max(start, pos)
+                if end <= start:
+                    continue
+                pieces.append(text[pos:start])
+                pieces.append(" " * (end - start))
+                pos = end
+            pieces.append(text[pos:])
+            return "".join(pieces)
+
+        self.original = blanked(self.original)
+        self.lower = blanked(self.lower)
+        self.folded = blanked(self.folded)
+
+    def copy(self) -> _Text:
+        return _Text(self.name, self.original, self.lower, self.folded)
 
 
 def _prepare(text: str) -> str:
@@ -388,13 +412,15 @@ def _neutralise(index: _TopicIndex, parts: list[_Text], penalties: list[str]) ->
         return
     for part in parts:
         counts: dict[str, int] = {}
-        for m in list(index.lookalike_re.finditer(part.folded)):
+        spans: list[tuple[int, int]] = []
+        for m in index.lookalike_re.finditer(part.folded):
             found = _words(part.lower[m.start():m.end()])
             for phrase in index.lookalike[_key(m.group(0))]:
                 if _words_agree(found, _words(phrase)):
-                    part.blank(m.start(), m.end())
+                    spans.append((m.start(), m.end()))
                     counts[phrase] = counts.get(phrase, 0) + 1
                     break
+        part.blank(spans)
         for phrase, n in counts.items():
             penalties.append(f"look-alike {phrase!r} (not this topic) in {part.name} x{n}: "
                              f"ignored")
@@ -430,8 +456,7 @@ def _strong_counts(index: _TopicIndex, part: _Text, unaccented: bool,
             term = table[m.group(0)]
             counts[term] = counts.get(term, 0) + 1
             spans.append((m.start(), m.end()))
-    for start, end in spans:  # supporting words inside a strong term do not count again
-        part.blank(start, end)
+    part.blank(spans)  # supporting words inside a strong term do not count again
     return counts
 
 
@@ -450,11 +475,11 @@ def _support_found(index: _TopicIndex, part: _Text) -> dict[str, int]:
     return found
 
 
-def _score_topic(topic: Topic, texts: dict[str, str], unaccented: bool, body_words: int
+def _score_topic(topic: Topic, prepared: list[_Text], unaccented: bool, body_words: int
                  ) -> tuple[float, list[TermHit], list[str]]:
     index = topic._index
     penalties: list[str] = []
-    parts = [_Text.of(name, texts[name]) for name in _PARTS]
+    parts = [part.copy() for part in prepared]  # each topic blanks its own copy
     _neutralise(index, parts, penalties)
     hits: list[TermHit] = []
     body_hits: list[tuple[Term, int]] = []
@@ -507,7 +532,8 @@ def classify(title: str, lead: str, body: str,
     texts = {"title": title, "lead": lead, "body": rest}
     unaccented = _unaccented((title, lead, body))
     body_words = max(len(_WORD.findall(rest)), 1)
-    results = [(topic, *_score_topic(topic, texts, unaccented, body_words))
+    prepared = [_Text.of(name, texts[name]) for name in _PARTS]
+    results = [(topic, *_score_topic(topic, prepared, unaccented, body_words))
                for topic in topic_list]
     if not results:
         return Classification(False, 0.0, 0.0, None, None, [], [], [], {})

@@ -70,8 +70,11 @@ def _ready() -> int:
     return os.getpid()
 
 
-def _analyse_in_worker(body: str | bytes, url: str, hints: ExtractHints | None) -> Analysis:
-    return analyse_page(body, url, hints, _WORKER_TOPICS)
+def _analyse_in_worker(body: bytes, encoding: str | None, url: str,
+                       hints: ExtractHints | None) -> Analysis:
+    # decoded here: decoding and pickling text would be reactor-process work
+    page: str | bytes = body.decode(encoding, errors="replace") if encoding else body
+    return analyse_page(page, url, hints, _WORKER_TOPICS)
 
 
 # -- reactor side ----------------------------------------------------------------------------
@@ -121,8 +124,8 @@ class AnalysisPool:
         for _ in range(self.workers):
             self.executor.submit(_ready)
 
-    async def analyse(self, body: str | bytes, url: str, hints: ExtractHints | None
-                      ) -> Analysis:
+    async def analyse(self, body: bytes, encoding: str | None, url: str,
+                      hints: ExtractHints | None) -> Analysis:
         """The page's analysis; a worker death is retried once on a fresh pool.
 
         A dying worker breaks every page in flight, not only the one that killed it: those
@@ -131,7 +134,8 @@ class AnalysisPool:
         for attempt in (1, 2):
             executor = self.executor
             try:
-                future: Future[Analysis] = executor.submit(_analyse_in_worker, body, url, hints)
+                future: Future[Analysis] = executor.submit(_analyse_in_worker, body, encoding, url,
+                                                         hints)
                 return await _wait(future)
             except BrokenProcessPool as exc:
                 if self.executor is executor:  # the first page to see it replaces the pool

@@ -99,5 +99,21 @@ def _v4(db: sqlite_utils.Database) -> None:
     db.execute("ALTER TABLE lsh_bands_v4 RENAME TO lsh_bands")
 
 
-MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [_v1, _v2, _v3, _v4]
+def _v5(db: sqlite_utils.Database) -> None:
+    """Dedup fingerprints recomputed from the stored texts: gram hashes changed (scheme
+    "k5p"), and bands of the old scheme would never meet a new article's."""
+    from crawler.dedup import fingerprint  # crawler.dedup imports the store
+
+    db.execute("DELETE FROM lsh_bands")
+    db.execute("DELETE FROM signatures")
+    rows = db.execute("SELECT id, text FROM articles WHERE text IS NOT NULL AND text != ''")
+    for article_id, text in rows.fetchall():
+        fp = fingerprint(text)
+        db.execute("INSERT INTO signatures (article_id, minhash) VALUES (?, ?)",
+                   [article_id, fp.signature])
+        db.conn.executemany("INSERT OR IGNORE INTO lsh_bands (bucket, article_id) VALUES (?, ?)",
+                            [(bucket_id(b), article_id) for b in fp.buckets])
+
+
+MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [_v1, _v2, _v3, _v4, _v5]
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -98,7 +98,7 @@ def test_deliveries_are_per_target(tmp_path: Path) -> None:
     assert row["sent_to"] == 1 and "HTTP 500" in row["errors"]
 
 
-def test_text_lsh_buckets_of_a_v3_database_become_integer_keys(tmp_path: Path) -> None:
+def test_lsh_buckets_of_a_v3_database_are_rebuilt_as_integer_keys(tmp_path: Path) -> None:
     from crawler.dedup import find_original, fingerprint
 
     text = " ".join(f"từ{i} thứ{i % 7} câu{i % 11}" for i in range(120))
@@ -110,12 +110,14 @@ def test_text_lsh_buckets_of_a_v3_database_become_integer_keys(tmp_path: Path) -
     article_id = db.table("articles").insert(
         {"url": "https://a.vn/1", "title": "Cũ", "text": text, "version": 1,
          "content_hash": "old-key"}).last_pk
-    db.table("lsh_bands").insert_all(
-        [{"bucket": b, "article_id": article_id} for b in fingerprint(text).buckets])
+    db.table("lsh_bands").insert_all(  # text keys of the first bucket scheme
+        [{"bucket": f"k5w{i}:{i:016x}", "article_id": article_id} for i in range(42)])
     db.close()
     store = Store(path)
     types = {r[0] for r in store.db.execute("SELECT typeof(bucket) FROM lsh_bands")}
     assert types == {"integer"}
+    assert store.count("lsh_bands") == len(fingerprint(text).buckets)
+    assert store.signature(int(article_id or 0)) == fingerprint(text).signature
     # the migrated index still finds the stored article as the original of a copy
     match = find_original(store, text + "\nMột dòng thêm ở cuối bài.")
     assert match.original is not None and match.original["id"] == article_id

@@ -29,14 +29,14 @@ def pool() -> AnalysisPool:
 def test_a_worker_analyses_a_page_as_this_process_does(pool: AnalysisPool) -> None:
     body = PAGE.read_bytes()
     here = analyse_page(body, URL, None, load_topics())
-    there = asyncio.run(pool.analyse(body, URL, None))
+    there = asyncio.run(pool.analyse(body, None, URL, None))
     assert there.record == here.record and there.record["text"]
     assert there.fingerprint == here.fingerprint and there.digest == here.digest
 
 
 def test_a_killed_worker_is_replaced_and_the_page_retried(pool: AnalysisPool) -> None:
     body = PAGE.read_bytes()
-    first = asyncio.run(pool.analyse(body, URL, None))  # the worker is up
+    first = asyncio.run(pool.analyse(body, None, URL, None))  # the worker is up
     old = pool.executor
     for pid in list(old._processes):  # the worker process, as the OOM killer would
         os.kill(pid, signal.SIGKILL)
@@ -44,7 +44,7 @@ def test_a_killed_worker_is_replaced_and_the_page_retried(pool: AnalysisPool) ->
     while not old._broken and time.monotonic() < deadline:  # the pool has noticed
         time.sleep(0.05)
     assert old._broken
-    again = asyncio.run(pool.analyse(body, URL, None))
+    again = asyncio.run(pool.analyse(body, None, URL, None))
     assert pool.executor is not old
     assert again.record == first.record
 
