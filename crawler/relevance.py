@@ -42,6 +42,7 @@ DENSITY_FULL = 5.0  # body occurrences per 1000 words at which body points count
 SUPPORT_POINTS = 0.5  # each distinct supporting term, only when a strong term counted
 SUPPORT_CAP = 2.0
 PASSING_FACTOR = 0.5  # body-only, single-occurrence stories
+LIST_ITEMS = 4  # a title/lead sentence of this many comma/"và" items is an agenda or list
 UNACCENTED_RATIO = 0.03  # below this share of letters with marks, text was typed without them
 
 _PARTS = ("title", "lead", "body")
@@ -49,6 +50,8 @@ _FACTORS = {"title": TITLE_FACTOR, "lead": LEAD_FACTOR}
 _WORD = re.compile(r"\w+")
 _GAP = r"[^\S\n]+"  # words of a phrase are separated by spaces, never by a line break
 _COMBINING = re.compile(r"[\u0300-\u036f]")
+_CLAUSE_END = re.compile(r"[.;:!?\n]")
+_LIST_SEPARATOR = re.compile(r",|\s(?:va|cung|cung voi)\s")  # on folded text
 
 
 class TopicFileError(ValueError):
@@ -426,11 +429,36 @@ def _neutralise(index: _TopicIndex, parts: list[_Text], penalties: list[str]) ->
                              f"ignored")
 
 
+def _listed(part: _Text, start: int, end: int, spans: list[tuple[int, int]]) -> int:
+    """Items in the list that the match at start:end is one item of (0: not in a list).
+
+    A lead like "thảo luận kinh tế - xã hội, thu ngân sách, cải cách hành chính, chuyển đổi
+    số và công tác cán bộ" names the topic as one agenda item among many: that is a passing
+    mention, not the subject. A list whose other items are topic terms too (chính quyền số,
+    kinh tế số và xã hội số) is about the topic and is not counted as a list.
+    """
+    text = part.folded
+    begin = max((m.end() for m in _CLAUSE_END.finditer(text, 0, start)), default=0)
+    stop = _CLAUSE_END.search(text, end)
+    finish = stop.start() if stop else len(text)
+    bounds = [begin] + [m.start() for m in _LIST_SEPARATOR.finditer(text, begin, finish)]
+    if len(bounds) < LIST_ITEMS:
+        return 0
+    bounds.append(finish)
+    items = list(zip(bounds, bounds[1:], strict=False))
+    own = next((i for i, (a, b) in enumerate(items) if a <= start < b), None)
+    others_on_topic = any(a <= s0 < b for i, (a, b) in enumerate(items) if i != own
+                          for s0, _ in spans)
+    return 0 if others_on_topic else len(items)
+
+
 def _strong_counts(index: _TopicIndex, part: _Text, unaccented: bool,
-                   penalties: list[str]) -> dict[Term, int]:
-    """Occurrences of each strong term in ``part``; their spans are blanked afterwards."""
+                   penalties: list[str]) -> tuple[dict[Term, int], dict[Term, int]]:
+    """Occurrences of each strong term in ``part``, and of those that are one item of a
+    list in a title or lead (see ``_listed``); the spans are blanked afterwards."""
     counts: dict[Term, int] = {}
     spans: list[tuple[int, int]] = []
+    terms: list[Term] = []
     if index.phrase_re is not None:
         for m in index.phrase_re.finditer(part.folded):
             found = _words(part.lower[m.start():m.end()])
@@ -448,6 +476,7 @@ def _strong_counts(index: _TopicIndex, part: _Text, unaccented: bool,
                 continue
             counts[term] = counts.get(term, 0) + 1
             spans.append((m.start(), m.end()))
+            terms.append(term)
     for regex, table in ((index.abbr_re, index.abbrs),
                          (index.plain_abbr_re if unaccented else None, index.plain_abbrs)):
         if regex is None:
@@ -456,8 +485,18 @@ def _strong_counts(index: _TopicIndex, part: _Text, unaccented: bool,
             term = table[m.group(0)]
             counts[term] = counts.get(term, 0) + 1
             spans.append((m.start(), m.end()))
+            terms.append(term)
+    listed: dict[Term, int] = {}
+    if part.name != "body":
+        for (start, end), term in zip(spans, terms, strict=True):
+            items = _listed(part, start, end, spans)
+            if items:
+                listed[term] = listed.get(term, 0) + 1
+                penalties.append(f"{term.text!r} in {part.name} is one item of a list of "
+                                 f"{items} (an agenda, not the subject): counts as a body "
+                                 f"mention")
     part.blank(spans)  # supporting words inside a strong term do not count again
-    return counts
+    return counts, listed
 
 
 def _support_found(index: _TopicIndex, part: _Text) -> dict[str, int]:
@@ -483,15 +522,23 @@ def _score_topic(topic: Topic, prepared: list[_Text], unaccented: bool, body_wor
     _neutralise(index, parts, penalties)
     hits: list[TermHit] = []
     body_hits: list[tuple[Term, int]] = []
+    listed_mentions = 0
+    headline = False  # strong terms in title or lead, other than list items
     for part in parts:
-        for term, n in _strong_counts(index, part, unaccented, penalties).items():
+        counts, listed = _strong_counts(index, part, unaccented, penalties)
+        for term, n in counts.items():
             if part.name == "body":
                 body_hits.append((term, n))
-            else:
+                continue
+            if listed.get(term):  # a list item in the title or lead: body weight, once
+                hits.append(TermHit(term.text, part.name, listed[term], term.weight))
+                listed_mentions += listed[term]
+                n -= listed[term]
+            if n:
+                headline = True
                 hits.append(TermHit(term.text, part.name, n,
                                     round(term.weight * _FACTORS[part.name], 2)))
-    headline = bool(hits)  # strong terms in title or lead
-    occurrences = sum(n for _, n in body_hits)
+    occurrences = sum(n for _, n in body_hits) + listed_mentions
     density = occurrences * 1000 / max(body_words, 1)
     scale = min(1.0, density / DENSITY_FULL)
     if body_hits and scale < 1.0:
@@ -512,10 +559,10 @@ def _score_topic(topic: Topic, prepared: list[_Text], unaccented: bool, body_wor
                 support += SUPPORT_POINTS
                 hits.append(TermHit(phrase, part.name, n, SUPPORT_POINTS))
         score += support
-    if body_hits and not headline and occurrences < 2:
+    if (body_hits or listed_mentions) and not headline and occurrences < 2:
         score *= PASSING_FACTOR
-        penalties.append(f"passing mention: no topic term in title or lead and one mention in "
-                         f"the body; score x{PASSING_FACTOR}")
+        penalties.append(f"passing mention: no topic term in title or lead (a list item "
+                         f"aside) and one mention in all; score x{PASSING_FACTOR}")
     return round(score, 2), hits, penalties
 
 

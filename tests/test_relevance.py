@@ -292,3 +292,25 @@ def test_explain_names_decision_terms_places_and_penalties() -> None:
     assert "penalty: look-alike 'chuyển đổi xanh'" in text
     assert verdict.matched[0] == "IOC"  # highest contribution first
     assert classify("Lễ hội", "Lễ hội đầu xuân.", "").explain().startswith("not relevant")
+
+
+def test_topic_named_as_one_item_of_an_agenda_list_is_a_passing_mention() -> None:
+    lead = ("Ban Chấp hành Đảng bộ tỉnh khai mạc hội nghị, thảo luận tình hình kinh tế - xã "
+            "hội, thu ngân sách, cải cách hành chính, chuyển đổi số và công tác cán bộ.")
+    body = (f"{lead}\nTăng trưởng kinh tế 9 tháng đạt 8,1%, thu ngân sách vượt dự toán.\n"
+            "Hội nghị cho ý kiến vào dự thảo văn kiện đại hội nhiệm kỳ tới.")
+    agenda = classify("Hội nghị Ban Chấp hành Đảng bộ tỉnh lần thứ 15", lead, body)
+    assert not agenda.relevant
+    assert any("one item of a list of" in p for p in agenda.penalties)
+    assert any("passing mention" in p for p in agenda.penalties)
+    assert [(h.where, h.points) for h in agenda.hits if h.term == "chuyển đổi số"] == [
+        ("lead", 3.0)]  # body weight, not the lead's 2x
+
+
+def test_a_list_of_topic_terms_is_about_the_topic() -> None:
+    lead = ("Tỉnh đặt mục tiêu phát triển chính quyền số, kinh tế số, xã hội số và nâng cao "
+            "kỹ năng số cho người dân.")
+    listed = classify("Kế hoạch năm 2026", lead, lead)
+    assert listed.relevant and not any("list of" in p for p in listed.penalties)
+    short = "Hội nghị bàn về thu ngân sách, đầu tư công và chuyển đổi số."  # three items
+    assert not any("list of" in p for p in classify("Hội nghị", short, short).penalties)
