@@ -70,7 +70,7 @@ PROVWATCH_SITEMAP_DEPTH = 2            # sitemap index nesting followed (deeper 
 PROVWATCH_RETRY_BACKOFF = 2.0          # seconds before the first retry, doubling each time
 PROVWATCH_RETRY_BACKOFF_MAX = 60.0     # longest pause before a retry (also caps Retry-After)
 PROVWATCH_MIN_TEXT_CHARS = 80          # shorter extracted text is reported, not stored
-PROVWATCH_WORKERS = "auto"             # analysis processes: "auto" = one per core (max 4);
+PROVWATCH_WORKERS = "auto"             # analysis processes: "auto" = cores - 1 (1 to 4);
                                        # 0 = analyse in this process (see next setting)
 PROVWATCH_COMMIT_EVERY = 50           # article writes per commit (1 = commit each one)
 PROVWATCH_COMMIT_SECONDS = 1.0         # ... and at least this often; a kill loses at most

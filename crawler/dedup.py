@@ -30,9 +30,13 @@ from __future__ import annotations
 import hashlib
 import zlib
 from dataclasses import dataclass
+from functools import lru_cache
+from typing import TYPE_CHECKING
 
 import numpy as np
-from datasketch import MinHash
+
+if TYPE_CHECKING:
+    from datasketch import MinHash
 
 from crawler.text import words
 from crawler.versions import text_key
@@ -93,8 +97,16 @@ def head_words(text: str) -> list[str]:
 
 
 # the permutations depend only on (NUM_PERM, seed): drawn once, not for every text
-_TEMPLATE = MinHash(num_perm=NUM_PERM, seed=_SEED)
-_PERMUTATIONS, _HASH_SCHEME = _TEMPLATE.permutations, _TEMPLATE.scheme
+@lru_cache(maxsize=1)
+def _minhash_template() -> MinHash:
+    """The MinHash whose permutations every signature reuses (drawn once, not per text).
+
+    datasketch is imported on first use: importing the package loads SciPy (about 40 MB),
+    which the crawl process does not need when worker processes make the fingerprints.
+    """
+    from datasketch import MinHash
+
+    return MinHash(num_perm=NUM_PERM, seed=_SEED)
 
 
 def _gram_hashes(tokens: list[str], size: int = SHINGLE) -> np.ndarray:
@@ -120,8 +132,9 @@ def _identity(value: int) -> int:
 
 
 def _minhash(gram_hashes: np.ndarray) -> np.ndarray:
-    mh = MinHash(num_perm=NUM_PERM, seed=_SEED, permutations=_PERMUTATIONS,
-                 scheme=_HASH_SCHEME, hashfunc=_identity)
+    template = _minhash_template()
+    mh = type(template)(num_perm=NUM_PERM, seed=_SEED, permutations=template.permutations,
+                        scheme=template.scheme, hashfunc=_identity)
     mh.update_batch(gram_hashes.tolist())
     return mh.hashvalues.astype(np.uint64)
 

@@ -50,7 +50,7 @@ def test_a_killed_worker_is_replaced_and_the_page_retried(pool: AnalysisPool) ->
 
 
 def test_worker_count_setting() -> None:
-    assert worker_count("auto") == min(os.cpu_count() or 1, 4)
+    assert worker_count("auto") == max(1, min((os.cpu_count() or 1) - 1, 4))
     assert worker_count("0") == 0 and worker_count(3) == 3
     with pytest.raises(ValueError, match="PROVWATCH_WORKERS"):
         worker_count("many")
