@@ -29,7 +29,6 @@ sys.path.insert(0, str(ROOT))
 
 from crawler.dedup import find_original, fingerprint, overlap, shingles, story_root  # noqa: E402
 from store.db import Store  # noqa: E402
-from store.schema import bucket_id  # noqa: E402
 
 VOCAB = ("tỉnh huyện xã chuyển đổi số chính quyền dịch vụ công trực tuyến người dân doanh nghiệp "
          "hạ tầng dữ liệu nền tảng năm kế hoạch triển khai hội nghị lãnh đạo sở ngành kết quả "
@@ -162,7 +161,7 @@ def query_plan() -> None:
         plan = store.db.execute(
             "EXPLAIN QUERY PLAN SELECT article_id, COUNT(*) AS n FROM lsh_bands WHERE bucket "
             f"IN ({','.join('?' * len(buckets))}) GROUP BY article_id ORDER BY n DESC, "
-            "article_id LIMIT ?", [*map(bucket_id, buckets), 20]).fetchall()
+            "article_id LIMIT ?", [*buckets, 20]).fetchall()
         store.close()
     print("LSH lookup plan (Store.lsh_candidates):", "; ".join(row[-1] for row in plan))
 

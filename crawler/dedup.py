@@ -67,7 +67,7 @@ class Fingerprint:
     """A text's MinHash signature and its LSH bucket keys (whole text and head)."""
 
     signature: bytes
-    buckets: tuple[str, ...]
+    buckets: tuple[int, ...]  # signed 64-bit keys of the store's lsh_bands table
 
     def jaccard(self, other_signature: bytes) -> float:
         return estimated_jaccard(self.signature, other_signature)
@@ -139,10 +139,11 @@ def _minhash(gram_hashes: np.ndarray) -> np.ndarray:
     return mh.hashvalues.astype(np.uint64)
 
 
-def _bands(values: np.ndarray, kind: str, count: int, rows: int) -> list[str]:
-    return [f"{_SCHEME}{kind}{band}:" + hashlib.blake2b(
-        values[band * rows:(band + 1) * rows].tobytes(), digest_size=8).hexdigest()
-        for band in range(count)]
+def _bands(values: np.ndarray, kind: str, count: int, rows: int) -> list[int]:
+    """One key per band: scheme, kind and band number hashed with the band's values."""
+    return [int.from_bytes(hashlib.blake2b(
+        f"{_SCHEME}{kind}{band}:".encode() + values[band * rows:(band + 1) * rows].tobytes(),
+        digest_size=8).digest(), "big", signed=True) for band in range(count)]
 
 
 def fingerprint(text: str) -> Fingerprint:

@@ -29,4 +29,5 @@ class PageItem:
     record: dict[str, Any] = field(default_factory=dict)
     fingerprint: Any = None      # crawler.dedup.Fingerprint of the text, if computed
     digest: str | None = None    # crawler.versions.text_key of the text, if computed
+    folded: tuple[str, str] | None = None  # title and text folded (search index), if computed
     outcome: str | None = None

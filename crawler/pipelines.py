@@ -91,6 +91,7 @@ class ExtractPipeline:
                                                  hints_for(source))
                 item.page, item.verdict, item.record = result.page, result.verdict, result.record
                 item.fingerprint, item.digest = result.fingerprint, result.digest
+                item.folded = result.folded
             elif self.in_thread:
                 item.page = await deferred_to_future(
                     threads.deferToThread(_extract, item, source))
@@ -210,6 +211,8 @@ class StorePipeline:
             "duplicate_of": duplicate_of, "etag": item.etag,
             "last_modified": item.last_modified,
         }
+        if item.folded is not None:
+            row["title_folded"], row["text_folded"] = item.folded
         alert = None
         if record["relevant"] and (duplicate_of is None or not self._story_alerted(duplicate_of)):
             # a story alerts once: through its first copy, or through the first relevant

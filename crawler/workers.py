@@ -26,6 +26,7 @@ from crawler.analyse import article_record, classify_page
 from crawler.dedup import Fingerprint, fingerprint
 from crawler.extract import ExtractedPage, ExtractHints, extract_page
 from crawler.relevance import Classification, Topic, load_topics
+from crawler.text import fold
 from crawler.versions import text_key
 
 logger = logging.getLogger(__name__)
@@ -46,6 +47,7 @@ class Analysis:
     record: dict[str, Any]
     fingerprint: Fingerprint
     digest: str
+    folded: tuple[str, str]  # title and text folded for the store's search index
 
 
 def analyse_page(body: str | bytes, url: str, hints: ExtractHints | None,
@@ -55,7 +57,8 @@ def analyse_page(body: str | bytes, url: str, hints: ExtractHints | None,
     verdict = classify_page(page, topics)
     record = article_record(page, verdict)
     text = record.get("text") or ""
-    return Analysis(page, verdict, record, fingerprint(text), text_key(text))
+    return Analysis(page, verdict, record, fingerprint(text), text_key(text),
+                    (fold(record.get("title") or ""), fold(text)))
 
 
 # -- worker side -----------------------------------------------------------------------------

@@ -17,7 +17,7 @@ from typing import Any
 import sqlite_utils
 
 from crawler.text import fold
-from store.schema import MIGRATIONS, SCHEMA_VERSION, bucket_id
+from store.schema import MIGRATIONS, SCHEMA_VERSION
 
 Row = dict[str, Any]
 
@@ -174,7 +174,7 @@ class Store:
         return {url: (etag, lm) for url, etag, lm in cur}
 
     def insert_article(self, article: Row, *, signature: bytes | None = None,
-                       buckets: Sequence[str] = (), alert: Row | None = None) -> int:
+                       buckets: Sequence[int] = (), alert: Row | None = None) -> int:
         """Insert a new article with version 1, its LSH bands and, optionally, its alert."""
         now = utcnow()
         row = dict(article)
@@ -182,8 +182,10 @@ class Store:
         row.setdefault("last_changed", now)
         row.setdefault("last_checked", now)
         row["version"] = 1
-        row["title_folded"] = fold(row.get("title") or "")
-        row["text_folded"] = fold(row.get("text") or "")
+        if "title_folded" not in row:  # a worker process may have folded them already
+            row["title_folded"] = fold(row.get("title") or "")
+        if "text_folded" not in row:
+            row["text_folded"] = fold(row.get("text") or "")
         for key in ("matched", "former_provinces"):
             if isinstance(row.get(key), list | tuple):
                 row[key] = json.dumps(list(row[key]), ensure_ascii=False)
@@ -197,7 +199,7 @@ class Store:
                 self._insert("signatures", {"article_id": article_id, "minhash": signature})
                 self.db.conn.executemany(
                     "INSERT OR IGNORE INTO lsh_bands (bucket, article_id) VALUES (?, ?)",
-                    [(bucket_id(b), article_id) for b in buckets])
+                    [(b, article_id) for b in buckets])
             if alert is not None:
                 self._queue_alert(dict(alert, article_id=article_id, version=1))
         return article_id
@@ -244,7 +246,7 @@ class Store:
         return list(self.db.table("versions").rows_where(
             "article_id = ?", [article_id], order_by="version"))
 
-    def lsh_candidates(self, buckets: Sequence[str], limit: int = 50) -> list[int]:
+    def lsh_candidates(self, buckets: Sequence[int], limit: int = 50) -> list[int]:
         """Articles sharing at least one LSH bucket, most shared buckets first."""
         if not buckets:
             return []
@@ -252,7 +254,7 @@ class Store:
         cur = self.db.execute(
             f"SELECT article_id, COUNT(*) AS n FROM lsh_bands WHERE bucket IN ({marks}) "
             f"GROUP BY article_id ORDER BY n DESC, article_id LIMIT ?",
-            [*map(bucket_id, buckets), limit])
+            [*buckets, limit])
         return [r[0] for r in cur]
 
     def signature(self, article_id: int) -> bytes | None:

@@ -82,7 +82,7 @@ def _v3(db: sqlite_utils.Database) -> None:
 
 
 def bucket_id(bucket: str) -> int:
-    """An LSH bucket key as the signed 64-bit integer the ``lsh_bands`` table stores."""
+    """A text LSH bucket key (schema v1-v3) as a signed 64-bit integer (v4)."""
     return int.from_bytes(hashlib.blake2b(bucket.encode(), digest_size=8).digest(), "big",
                           signed=True)
 
@@ -112,7 +112,7 @@ def _v5(db: sqlite_utils.Database) -> None:
         db.execute("INSERT INTO signatures (article_id, minhash) VALUES (?, ?)",
                    [article_id, fp.signature])
         db.conn.executemany("INSERT OR IGNORE INTO lsh_bands (bucket, article_id) VALUES (?, ?)",
-                            [(bucket_id(b), article_id) for b in fp.buckets])
+                            [(b, article_id) for b in fp.buckets])
 
 
 MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [_v1, _v2, _v3, _v4, _v5]
