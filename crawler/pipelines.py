@@ -138,8 +138,8 @@ class StorePipeline:
     def __init__(self, crawler: Any) -> None:
         self.crawler = crawler
         self.min_text = crawler.settings.getint("PROVWATCH_MIN_TEXT_CHARS", 80)
-        self.commit_every = crawler.settings.getint("PROVWATCH_COMMIT_EVERY", 50)
-        self.commit_seconds = crawler.settings.getfloat("PROVWATCH_COMMIT_SECONDS", 1.0)
+        self.commit_every = crawler.settings.getint("PROVWATCH_COMMIT_EVERY", 200)
+        self.commit_seconds = crawler.settings.getfloat("PROVWATCH_COMMIT_SECONDS", 2.0)
         self.flusher: task.LoopingCall | None = None
         crawler.signals.connect(self.spider_opened, signal=signals.spider_opened)
         crawler.signals.connect(self.spider_closed, signal=signals.spider_closed)
