@@ -212,15 +212,25 @@ def _locked(db: str) -> Iterator[None]:
 def _crawl(ctx: Context, store: Store, command: str, *, sources_file: str | None,
            only: Sequence[str] = (), urls: Sequence[str] = (), topics: str | None = None,
            ) -> tuple[int, dict[str, Any]]:
-    from crawler.runner import CrawlConfig, crawl_in_child
+    from crawler.runner import (
+        CrawlConfig,
+        SettingsError,
+        build_settings,
+        check_settings,
+        crawl_in_child,
+    )
 
-    run_id = store.start_run(command, os.getpid())
     overrides = dict(ctx.overrides)
     if sys.stderr.isatty() and ctx.verbosity >= 0:
         overrides.setdefault("PROVWATCH_PROGRESS", True)
-    config = CrawlConfig(db=ctx.db, run_id=run_id, sources_file=sources_file, only=list(only),
+    config = CrawlConfig(db=ctx.db, run_id=0, sources_file=sources_file, only=list(only),
                          urls=list(urls), topics_file=topics, log_level=ctx.log_level,
                          overrides=overrides)
+    try:
+        check_settings(build_settings(config))
+    except SettingsError as exc:
+        raise click.BadParameter(str(exc), param_hint="--set") from exc
+    run_id = config.run_id = store.start_run(command, os.getpid())
     code = crawl_in_child(config)
     row = store.run_row(run_id)
     figures = json.loads(row["sources"]) if row.get("sources") else {}

@@ -75,6 +75,7 @@ PROVWATCH_WORKERS = "auto"             # analysis processes: "auto" = cores - 1 
 PROVWATCH_COMMIT_EVERY = 200          # article writes per commit (1 = commit each one)
 PROVWATCH_COMMIT_SECONDS = 2.0         # ... and at least this often; a kill loses at most
                                        # this group, which the next run fetches again
+PROVWATCH_ANALYSIS_TIMEOUT = 60.0      # seconds a worker may spend on one page (0 = none)
 PROVWATCH_EXTRACT_IN_THREAD = True     # without workers: extract and classify in a thread
 PROVWATCH_ALERT_MAX_AGE_DAYS = 14      # queued alerts older than this are not sent
 PROVWATCH_TELEGRAM_API = None          # Telegram Bot API base URL; None = api.telegram.org

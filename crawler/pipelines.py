@@ -28,7 +28,7 @@ from crawler.sources import Source
 from crawler.storeaccess import close_store, store_for
 from crawler.urls import canonical_url
 from crawler.versions import is_change, text_diff, text_key
-from crawler.workers import AnalysisPool, WorkerDied, worker_count
+from crawler.workers import AnalysisPool, AnalysisTimeout, WorkerDied, worker_count
 from store.db import Row, Store
 
 logger = logging.getLogger(__name__)
@@ -67,7 +67,9 @@ class ExtractPipeline:
         self.pool: AnalysisPool | None = None
         workers = worker_count(crawler.settings.get("PROVWATCH_WORKERS", "auto"))
         if workers:
-            self.pool = AnalysisPool(workers, crawler.settings.get("PROVWATCH_TOPICS"))
+            self.pool = AnalysisPool(
+                workers, crawler.settings.get("PROVWATCH_TOPICS"),
+                timeout=crawler.settings.getfloat("PROVWATCH_ANALYSIS_TIMEOUT", 60.0))
             crawler.signals.connect(self.spider_opened, signal=signals.spider_opened)
             crawler.signals.connect(self.spider_closed, signal=signals.spider_closed)
 
@@ -97,7 +99,7 @@ class ExtractPipeline:
                     threads.deferToThread(_extract, item, source))
             else:
                 item.page = _extract(item, source)
-        except (ExtractionError, WorkerDied) as exc:
+        except (ExtractionError, WorkerDied, AnalysisTimeout) as exc:
             _count(self.crawler, item.source, "errors/extraction")
             raise DropItem(f"source {item.source}: cannot extract {item.url}: {exc}") from exc
         return item

@@ -44,20 +44,61 @@ def build_settings(config: CrawlConfig) -> Settings:
     return s
 
 
+class SettingsError(ValueError):
+    """A provwatch setting has a value the crawl cannot use (the setting is named)."""
+
+
+def check_settings(settings: Settings) -> None:
+    """Refuse unusable provwatch settings before a crawl starts, naming the setting."""
+    from crawler.workers import worker_count
+
+    try:
+        worker_count(settings.get("PROVWATCH_WORKERS", "auto"))
+    except ValueError as exc:
+        raise SettingsError(str(exc)) from exc
+    for name, minimum in (("PROVWATCH_ANALYSIS_TIMEOUT", 0.0), ("PROVWATCH_COMMIT_SECONDS", 0.0),
+                          ("PROVWATCH_COMMIT_EVERY", 1.0), ("PROVWATCH_MAX_PAGES", 1.0),
+                          ("PROVWATCH_PAGE_BUDGET", 1.0), ("PROVWATCH_RECHECK_DAYS", 0.0)):
+        raw = settings.get(name)
+        try:
+            value = float(raw)
+        except (TypeError, ValueError) as exc:
+            raise SettingsError(f"{name} must be a number, not {raw!r}") from exc
+        if value < minimum:
+            raise SettingsError(f"{name} must be at least {minimum:g}, not {raw!r}")
+
+
 def crawl_here(config: CrawlConfig) -> None:
-    """Run the crawl in this process (blocks until it ends)."""
+    """Run the crawl in this process (blocks until it ends).
+
+    Raises SystemExit(1) when the crawl could not start or ended with an exception (Scrapy
+    logs it and would otherwise let the process exit 0).
+    """
     from scrapy.crawler import AsyncCrawlerProcess
 
     from spiders.source_spider import SourceSpider
 
-    process = AsyncCrawlerProcess(build_settings(config), install_root_handler=True)
+    settings = build_settings(config)
+    check_settings(settings)
+    process = AsyncCrawlerProcess(settings, install_root_handler=True)
     kwargs: dict[str, Any] = {"sources_file": config.sources_file}
     if config.urls:
         kwargs["urls"] = config.urls
     elif config.only:
         kwargs["only"] = config.only
-    process.crawl(SourceSpider, **kwargs)
+    task = process.crawl(SourceSpider, **kwargs)
+    failures: list[BaseException] = []
+
+    def record_failure(done: Any) -> None:
+        error = None if done.cancelled() else done.exception()
+        if error is not None:
+            failures.append(error)
+
+    task.add_done_callback(record_failure)
     process.start()
+    if failures:
+        logging.getLogger(__name__).error("the crawl failed: %s", failures[0])
+        raise SystemExit(1)
 
 
 def _child(config: CrawlConfig) -> None:

@@ -38,6 +38,10 @@ class WorkerDied(RuntimeError):
     """The analysis worker process ended while handling a page."""
 
 
+class AnalysisTimeout(RuntimeError):
+    """A page's analysis took longer than PROVWATCH_ANALYSIS_TIMEOUT; its worker was killed."""
+
+
 @dataclass(frozen=True)
 class Analysis:
     """Everything the store needs from one page, computed away from the reactor."""
@@ -81,17 +85,18 @@ def _analyse_in_worker(body: bytes, encoding: str | None, url: str,
 
 
 # -- reactor side ----------------------------------------------------------------------------
-async def _wait(future: Future[Analysis]) -> Analysis:
-    """Await a pool future on whichever reactor Scrapy runs."""
+async def _wait(future: Future[Analysis], timeout: float | None) -> Analysis:
+    """Await a pool future on whichever reactor Scrapy runs (TimeoutError after timeout)."""
     # imported here: workers import this module and need neither Scrapy nor Twisted
     from scrapy.utils.asyncio import is_asyncio_available
     from scrapy.utils.defer import deferred_to_future
     from twisted.internet import threads
 
     if is_asyncio_available():
-        return await asyncio.wrap_future(future)
+        return await asyncio.wait_for(asyncio.wrap_future(future), timeout)
     # another Twisted reactor: a pool thread waits for the result instead
-    result: Analysis = await deferred_to_future(threads.deferToThread(future.result))
+    result: Analysis = await deferred_to_future(
+        threads.deferToThread(future.result, timeout))
     return result
 
 
@@ -117,9 +122,11 @@ def worker_count(setting: Any) -> int:
 class AnalysisPool:
     """A process pool for ``analyse_page``, replaced whole if a worker dies."""
 
-    def __init__(self, workers: int, topics_path: str | None) -> None:
+    def __init__(self, workers: int, topics_path: str | None,
+                 timeout: float | None = None) -> None:
         self.workers = workers
         self.topics_path = topics_path
+        self.timeout = timeout or None
         self.executor = self._new_executor()
 
     def _new_executor(self) -> ProcessPoolExecutor:
@@ -137,24 +144,43 @@ class AnalysisPool:
         """The page's analysis; a worker death is retried once on a fresh pool.
 
         A dying worker breaks every page in flight, not only the one that killed it: those
-        get their second chance, and a page that kills a worker twice is given up.
+        get their second chance, and a page that kills a worker twice is given up. A page
+        whose analysis outlasts the timeout (a pathological page) has its worker killed,
+        and is given up at once.
         """
         for attempt in (1, 2):
             executor = self.executor
             try:
-                future: Future[Analysis] = executor.submit(_analyse_in_worker, body, encoding, url,
-                                                         hints)
-                return await _wait(future)
+                future: Future[Analysis] = executor.submit(
+                    _analyse_in_worker, body, encoding, url, hints)
+                return await _wait(future, self.timeout)
+            except TimeoutError as exc:
+                logger.error("analysis of %s took over %s s: killing its worker", url,
+                             self.timeout)
+                self._replace(executor, kill=True)
+                raise AnalysisTimeout(f"analysis took longer than {self.timeout} s"
+                                      ) from exc
             except BrokenProcessPool as exc:
                 if self.executor is executor:  # the first page to see it replaces the pool
                     logger.error("an analysis worker died (while %s was in flight); "
                                  "starting new workers", url)
-                    executor.shutdown(wait=False, cancel_futures=True)
-                    self.executor = self._new_executor()
+                    self._replace(executor)
                 if attempt == 2:
                     raise WorkerDied(f"an analysis worker died twice while handling {url}"
                                      ) from exc
         raise AssertionError("unreachable")
+
+    def _replace(self, executor: ProcessPoolExecutor, *, kill: bool = False) -> None:
+        """A new pool for the pages to come; the old one's workers killed if asked."""
+        if self.executor is not executor:
+            return
+        if kill:
+            # ProcessPoolExecutor cannot cancel a running call: its processes are killed,
+            # and the other pages in flight see a broken pool and are retried
+            for process in list(getattr(executor, "_processes", {}).values()):
+                process.kill()
+        executor.shutdown(wait=False, cancel_futures=True)
+        self.executor = self._new_executor()
 
     def close(self) -> None:
         self.executor.shutdown(wait=True, cancel_futures=True)

@@ -167,3 +167,30 @@ def test_unusable_notifier_is_reported_and_alerts_stay_queued(tmp_path: Path,
     store = Store(db)
     assert len(store.all_unsent_alerts()) >= 1
     assert b"secret-token-123456" not in db.read_bytes()
+
+
+@pytest.mark.parametrize(("setting", "message"), [
+    ("PROVWATCH_WORKERS=many", "PROVWATCH_WORKERS must be 'auto' or a number, not 'many'"),
+    ("PROVWATCH_COMMIT_EVERY=0", "PROVWATCH_COMMIT_EVERY must be at least 1"),
+    ("PROVWATCH_ANALYSIS_TIMEOUT=soon", "PROVWATCH_ANALYSIS_TIMEOUT must be a number"),
+])
+def test_unusable_setting_is_refused_before_the_crawl(tmp_path: Path, setting: str,
+                                                      message: str) -> None:
+    sources = write_sources(tmp_path / "s.toml", [{
+        "id": "a", "name": "A", "province": "Huế", "url": "http://127.0.0.1:9/tin"}])
+    db = tmp_path / "p.db"
+    result = CliRunner().invoke(main, ["--db", str(db), "-s", setting, "crawl", "--sources",
+                                       str(sources)])
+    assert result.exit_code == 2 and message in result.output
+    assert not db.exists() or Store(db).count("runs") == 0  # no run was started
+
+
+def test_a_crawl_that_cannot_start_fails_the_run(tmp_path: Path) -> None:
+    sources = write_sources(tmp_path / "s.toml", [{
+        "id": "a", "name": "A", "province": "Huế", "url": "http://127.0.0.1:9/tin"}])
+    result = CliRunner().invoke(main, [
+        "--db", str(tmp_path / "p.db"), *FAST, "-s",
+        'ITEM_PIPELINES={"crawler.no_such_module.Pipeline": 100}', "crawl", "--sources",
+        str(sources)])
+    assert result.exit_code == 1, result.output
+    assert "the crawl process failed" in result.output

@@ -157,10 +157,13 @@ def test_export_and_search(tmp_path: Path, portal: SiteServer, sources_file: Pat
     assert "Nông dân" in out and "Lào Cai đẩy mạnh" not in out
 
 
+@pytest.mark.parametrize("workers", ["auto", "0"])  # worker processes, or in this process
 def test_extract_json_matches_what_is_stored(tmp_path: Path, portal: SiteServer,
-                                             sources_file: Path) -> None:
+                                             sources_file: Path, workers: str) -> None:
     db = str(tmp_path / "p.db")
-    run_cli("--db", db, *FAST, "crawl", "--sources", str(sources_file))
+    code, out = run_cli("--db", db, *FAST, "-s", f"PROVWATCH_WORKERS={workers}", "crawl",
+                        "--sources", str(sources_file))
+    assert code == 0, out
     stored = next(json.loads(line) for line in run_cli("--db", db, "export")[1].splitlines()
                   if LAOCAI in line)
     page = Path(__file__).parent / "sites" / "portal" / "article_laocai.html"

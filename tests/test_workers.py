@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from crawler.relevance import load_topics
-from crawler.workers import AnalysisPool, analyse_page, worker_count
+from crawler.workers import AnalysisPool, AnalysisTimeout, analyse_page, worker_count
 
 FIXTURES = Path(__file__).parent / "fixtures" / "extraction"
 PAGE = FIXTURES / "baothuathienhue.html"
@@ -47,6 +47,20 @@ def test_a_killed_worker_is_replaced_and_the_page_retried(pool: AnalysisPool) ->
     again = asyncio.run(pool.analyse(body, None, URL, None))
     assert pool.executor is not old
     assert again.record == first.record
+
+
+def test_a_page_over_the_time_limit_is_given_up_and_its_worker_killed() -> None:
+    body = PAGE.read_bytes()
+    pool = AnalysisPool(1, None, timeout=0.001)  # no real page is analysed this fast
+    try:
+        old = pool.executor
+        with pytest.raises(AnalysisTimeout, match="longer than 0.001 s"):
+            asyncio.run(pool.analyse(body, None, URL, None))
+        assert pool.executor is not old
+        pool.timeout = None  # the next page, on the new worker, goes through
+        assert asyncio.run(pool.analyse(body, None, URL, None)).record["text"]
+    finally:
+        pool.close()
 
 
 def test_worker_count_setting() -> None:
