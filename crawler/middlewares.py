@@ -28,6 +28,7 @@ from twisted.internet.task import deferLater
 
 from crawler.storeaccess import store_for
 from crawler.urls import canonical_url
+from store.db import Store
 
 ROLE = "provwatch_role"
 SOURCE = "provwatch_source"
@@ -47,12 +48,16 @@ class IncrementalMiddleware:
         return cls(crawler)
 
     def spider_opened(self) -> None:
-        store = store_for(self.crawler)
-        self.known = store.known_urls()
         since = (datetime.now(UTC) - timedelta(days=self.recheck_days)).isoformat()
         spider = self.crawler.spider
-        for source_id in getattr(spider, "by_id", {}):
-            self.validators.update(store.validators(source_id, since))
+        sources = list(getattr(spider, "by_id", {}))
+
+        def read(store: Store) -> None:
+            self.known = store.known_urls()
+            for source_id in sources:
+                self.validators.update(store.validators(source_id, since))
+
+        store_for(self.crawler).call(read)
         if hasattr(spider, "incremental"):
             spider.incremental = self  # the spider asks status() before spending budget
 
@@ -99,12 +104,16 @@ class IncrementalMiddleware:
     def process_response(self, request: Request, response: Response) -> Response:
         if request.meta.get("provwatch_conditional") and response.status == 304:
             self._count(request, "not_modified")
-            store = store_for(self.crawler)
-            row = store.article_by_url(canonical_url(request.url))
-            if row is not None:
-                store.touch_article(row["id"])
+            store_for(self.crawler).submit(_touch, canonical_url(request.url))
             raise IgnoreRequest(f"not modified: {request.url}")
         return response
+
+
+def _touch(store: Store, url: str) -> None:
+    """Record that a stored article was checked and found unchanged (a 304)."""
+    row = store.article_by_url(url)
+    if row is not None:
+        store.touch_article(row["id"])
 
 
 class BackoffRetryMiddleware(RetryMiddleware):

@@ -152,13 +152,15 @@ class StorePipeline:
 
     @property
     def store(self) -> Store:
-        return store_for(self.crawler)
+        """The crawl's Store: only ever used from its own thread (see crawler.storeaccess)."""
+        return store_for(self.crawler).store
 
     def spider_opened(self) -> None:
-        self.store.group_commits(self.commit_every, self.commit_seconds)
+        thread = store_for(self.crawler)
+        thread.call(Store.group_commits, self.commit_every, self.commit_seconds)
         if self.commit_every > 1:
             # a quiet spell (slow sites) must not keep finished articles uncommitted
-            self.flusher = task.LoopingCall(self.store.flush)
+            self.flusher = task.LoopingCall(thread.submit, Store.flush)
             self.flusher.start(self.commit_seconds, now=False)
 
     def spider_closed(self) -> None:
@@ -166,13 +168,19 @@ class StorePipeline:
             self.flusher.stop()
         close_store(self.crawler)  # commits the last group
 
-    def process_item(self, item: PageItem) -> PageItem:
-        record = item.record
-        text = record.get("text") or ""
+    async def process_item(self, item: PageItem) -> PageItem:
+        text = item.record.get("text") or ""
         if len(text) < self.min_text:
             _count(self.crawler, item.source, "errors/empty_text")
             raise DropItem(f"source {item.source}: no article text at {item.url} "
                            f"({len(text)} characters)")
+        item.outcome = await store_for(self.crawler).run(self._write, item)
+        _count(self.crawler, item.source, item.outcome)
+        return item
+
+    def _write(self, store: Store, item: PageItem) -> str:
+        """In the store thread: the article's outcome, written (new, duplicates, updated,
+        unchanged)."""
         key = canonical_url(item.url)
         existing = self.store.article_by_url(key)
         if existing is None and item.canonical_hint:
@@ -182,11 +190,8 @@ class StorePipeline:
         if existing is None and item.requested_url:
             existing = self.store.article_by_url(canonical_url(item.requested_url))
         if existing is not None:
-            item.outcome = self._update(item, existing)
-        else:
-            item.outcome = self._insert(item, key)
-        _count(self.crawler, item.source, item.outcome)
-        return item
+            return self._update(item, existing)
+        return self._insert(item, key)
 
     def _place(self, item: PageItem) -> tuple[str | None, list[str], str]:
         source = _source(self.crawler, item.source)

@@ -12,6 +12,7 @@ from typing import Any
 from scrapy import signals
 
 from crawler.storeaccess import close_store, store_for
+from store.db import Store
 
 
 class RunRecorder:
@@ -28,12 +29,12 @@ class RunRecorder:
     def spider_opened(self) -> None:
         spider = self.crawler.spider
         store = store_for(self.crawler)
-        store.upsert_sources([
+        store.call(Store.upsert_sources, [
             {"id": s.id, "name": s.name, "province": s.province,
              "former_provinces": list(s.former_provinces), "kind": s.kind, "url": s.url}
             for s in getattr(spider, "sources", [])])
         if self.run_id is None:
-            self.run_id = store.start_run("scrapy crawl", os.getpid())
+            self.run_id = store.call(Store.start_run, "scrapy crawl", os.getpid())
 
     def spider_closed(self, reason: str) -> None:
         spider = self.crawler.spider
@@ -41,7 +42,7 @@ class RunRecorder:
         store = store_for(self.crawler)
         started = self.crawler.stats.get_value("start_time") if self.crawler.stats else None
         seconds = (datetime.now(UTC) - started).total_seconds() if started else None
-        store.finish_run(self.run_id or 0, status=f"crawled:{reason}", exit_code=0,
-                         summary={"finish_reason": reason, "crawl_seconds": seconds},
-                         sources=figures)
+        store.call(Store.finish_run, self.run_id or 0, status=f"crawled:{reason}",
+                   exit_code=0, summary={"finish_reason": reason, "crawl_seconds": seconds},
+                   sources=figures)
         close_store(self.crawler)
