@@ -296,10 +296,21 @@ def run_provwatch(sites: list[Site], db: Path, sources: Path, recheck_days: floa
                                   if "/bai-" in p and "If-None-Match" not in h)}
 
 
+def median_run(runs: list[dict[str, float]]) -> dict[str, float]:
+    """The run with the median time, with the range of times of all runs."""
+    ordered = sorted(runs, key=lambda r: r["seconds"])
+    chosen = dict(ordered[len(ordered) // 2])
+    chosen["fastest"], chosen["slowest"] = ordered[0]["seconds"], ordered[-1]["seconds"]
+    chosen["runs"] = len(runs)
+    return chosen
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--sites", type=int, default=20)
     parser.add_argument("--articles", type=int, default=100)
+    parser.add_argument("--repeat", type=int, default=1,
+                        help="cold runs of the three crawlers, interleaved; medians reported")
     args = parser.parse_args()
     started = time.perf_counter()
     sites = [Site(i, args.articles) for i in range(args.sites)]
@@ -311,9 +322,17 @@ def main() -> None:
             f'[[sources]]\nid = "site{s.index}"\nname = "Site {s.index}"\n'
             f'province = "Huế"\nurl = "{s.base}/tin"\n\n' for s in sites), encoding="utf-8")
         db = Path(tmp) / "bench.db"
-        bare = run_baseline(sites, "download")
-        naive = run_baseline(sites, "extract")
-        cold = run_provwatch(sites, db, sources, recheck_days=3)
+        # interleaved, so that a slow spell of the machine hits all three alike
+        bares, naives, colds = [], [], []
+        for attempt in range(args.repeat):
+            bares.append(run_baseline(sites, "download"))
+            naives.append(run_baseline(sites, "extract"))
+            if attempt:
+                db.unlink()
+                for suffix in ("-wal", "-shm"):
+                    Path(f"{db}{suffix}").unlink(missing_ok=True)
+            colds.append(run_provwatch(sites, db, sources, recheck_days=3))
+        bare, naive, cold = (median_run(runs) for runs in (bares, naives, colds))
         # every article was first seen minutes ago: all are inside the 3-day recheck window,
         # so the re-run re-checks each one with a conditional GET (the worst case)
         recheck = run_provwatch(sites, db, sources, recheck_days=3)
@@ -327,16 +346,22 @@ def main() -> None:
     def rate(result: dict[str, float]) -> float:
         return total / result["seconds"]
 
+    def spread(result: dict[str, float]) -> str:
+        if result.get("runs", 1) < 2:
+            return ""
+        return (f" (median of {result['runs']:.0f}: {total / result['slowest']:.1f}-"
+                f"{total / result['fastest']:.1f})")
+
     print(f"network: {args.sites} sites (each on its own 127.0.0.N) x {args.articles} articles "
           f"= {total} articles; cold minimum {minimum} requests (robots + listings + articles)")
     print(f"settings: {json.dumps(SETTINGS)}")
     print(f"baseline A (download only):      {bare['articles']} articles, {bare['requests']} "
-          f"requests, {rate(bare):.1f} pages/s, peak RSS {bare['rss_mb']:.0f} MB")
+          f"requests, {rate(bare):.1f} pages/s{spread(bare)}, peak RSS {bare['rss_mb']:.0f} MB")
     print(f"baseline B (inline trafilatura): {naive['articles']} articles, {naive['requests']} "
-          f"requests, {rate(naive):.1f} pages/s, peak RSS {naive['rss_mb']:.0f} MB")
+          f"requests, {rate(naive):.1f} pages/s{spread(naive)}, peak RSS {naive['rss_mb']:.0f} MB")
     print(f"provwatch cold run:              {cold['stored']} stored, {cold['requests']} "
           f"requests ({cold['requests'] / minimum:.2f}x minimum {minimum}), {rate(cold):.1f} "
-          f"pages/s, peak RSS {cold['rss_mb']:.0f} MB in the largest process, "
+          f"pages/s{spread(cold)}, peak RSS {cold['rss_mb']:.0f} MB in the largest process, "
           f"{cold['tree_mb']:.0f} MB summed over all its processes (CLI, crawl, workers)")
     print(f"provwatch re-run, all in window: {recheck['requests']} requests "
           f"({recheck['requests'] / recheck_min:.2f}x minimum {recheck_min} = 4/site + one "
