@@ -251,9 +251,10 @@ def _failed_sources(figures: dict[str, dict[str, int]]) -> dict[str, str]:
     return failed
 
 
-SUMMARY_KEYS = ("listing_pages", "links_found", "articles_fetched", "new", "updated",
-                "unchanged", "duplicates", "not_modified", "known_skipped", "budget_cut",
-                "pagination_cut")
+SUMMARY_KEYS = ("requests", "listing_pages", "links_found", "articles_fetched", "new",
+                "updated", "unchanged", "duplicates", "rechecked", "not_modified",
+                "known_skipped", "duplicate_links", "budget_cut", "pagination_cut",
+                "pagination_stopped_known", "trap_cut", "sitemap_cut")
 
 
 def _print_summary(run_id: int, figures: dict[str, dict[str, int]], failed: dict[str, str],

@@ -50,7 +50,7 @@ class SettingsError(ValueError):
 
 def check_settings(settings: Settings) -> None:
     """Refuse unusable provwatch settings before a crawl starts, naming the setting."""
-    from crawler.workers import worker_count
+    from crawler.workercount import worker_count
 
     try:
         worker_count(settings.get("PROVWATCH_WORKERS", "auto"))

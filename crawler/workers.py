@@ -28,10 +28,11 @@ from crawler.extract import ExtractedPage, ExtractHints, extract_page
 from crawler.relevance import Classification, Topic, load_topics
 from crawler.text import fold
 from crawler.versions import text_key
+from crawler.workercount import worker_count
+
+__all__ = ["AnalysisPool", "AnalysisTimeout", "WorkerDied", "analyse_page", "worker_count"]
 
 logger = logging.getLogger(__name__)
-
-MAX_AUTO_WORKERS = 4
 
 
 class WorkerDied(RuntimeError):
@@ -98,25 +99,6 @@ async def _wait(future: Future[Analysis], timeout: float | None) -> Analysis:
     result: Analysis = await deferred_to_future(
         threads.deferToThread(future.result, timeout))
     return result
-
-
-def worker_count(setting: Any) -> int:
-    """PROVWATCH_WORKERS: "auto" or a number (0 = no processes).
-
-    "auto" leaves one core to the reactor process (downloads, listings, the store) and gives
-    the others to workers, at least one and at most 4. On 2 cores, a second worker only
-    competed with the reactor for CPU (measured: no faster, 100 MB more).
-    """
-    if setting in (None, "", "auto"):
-        return max(1, min((os.cpu_count() or 1) - 1, MAX_AUTO_WORKERS))
-    try:
-        count = int(setting)
-    except (TypeError, ValueError) as exc:
-        raise ValueError(f"PROVWATCH_WORKERS must be 'auto' or a number, not {setting!r}"
-                         ) from exc
-    if count < 0:
-        raise ValueError(f"PROVWATCH_WORKERS must be 0 or more, not {count}")
-    return count
 
 
 class AnalysisPool:
