@@ -17,6 +17,8 @@ import asyncio
 import logging
 import multiprocessing
 import os
+import threading
+import time
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
@@ -33,6 +35,8 @@ from crawler.workercount import worker_count
 __all__ = ["AnalysisPool", "AnalysisTimeout", "WorkerDied", "analyse_page", "worker_count"]
 
 logger = logging.getLogger(__name__)
+
+PARENT_CHECK_SECONDS = 1.0
 
 
 class WorkerDied(RuntimeError):
@@ -72,6 +76,19 @@ _WORKER_TOPICS: list[Topic] = []
 
 def _init_worker(topics_path: str | None) -> None:
     _WORKER_TOPICS[:] = load_topics(topics_path)
+    threading.Thread(target=_exit_with_parent, args=(os.getppid(),), daemon=True,
+                     name="provwatch-parent-watch").start()
+
+
+def _exit_with_parent(parent: int) -> None:
+    """End this worker when the crawl process is gone (killed with SIGKILL, say).
+
+    A pool worker holds both ends of its task pipe, so it never sees the parent's end
+    close: without this it would wait for work forever, one orphan per killed run.
+    """
+    while os.getppid() == parent:
+        time.sleep(PARENT_CHECK_SECONDS)
+    os._exit(1)
 
 
 def _ready() -> int:

@@ -6,6 +6,8 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
+import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -70,3 +72,38 @@ def test_worker_count_setting() -> None:
         worker_count("many")
     with pytest.raises(ValueError, match="0 or more"):
         worker_count(-1)
+
+
+OWNER = """
+import sys, time
+from crawler.workers import AnalysisPool
+pool = AnalysisPool(1, None)
+pool.warm_up()
+time.sleep(3)  # the worker is up and waiting for work
+print(*pool.executor._processes, flush=True)
+time.sleep(600)
+"""
+
+
+def test_workers_end_when_the_crawl_process_is_killed() -> None:
+    owner = subprocess.Popen([sys.executable, "-c", OWNER], stdout=subprocess.PIPE, text=True,
+                             cwd=Path(__file__).parent.parent)
+    try:
+        assert owner.stdout is not None
+        workers = [int(pid) for pid in owner.stdout.readline().split()]
+        assert workers and all(_alive(pid) for pid in workers)
+    finally:
+        owner.kill()  # SIGKILL: no clean-up code runs in the owner
+        owner.wait()
+    deadline = time.monotonic() + 10
+    while any(_alive(pid) for pid in workers) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not any(_alive(pid) for pid in workers), "orphaned analysis workers"
+
+
+def _alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state != "Z"
