@@ -3,7 +3,9 @@
     python benchmarks/relevance.py [FILE.jsonl ...]
 
 Default files, reported apart: tests/data/relevance_labelled.jsonl (the rules were written
-against it) and tests/data/relevance_holdout.jsonl (written after the rules were frozen).
+against it; it includes the first holdout, used for error analysis in session 2) and
+tests/data/relevance_holdout.jsonl (holdout-2: 20 articles written after the rules were
+frozen at commit bd2a0d0; no rule has been changed after seeing its results).
 Each line: {"title", "text" (first line = lead), "label" (DX or not), "note"}. An article
 counts as flagged when it is relevant *and* its best topic is "dx".
 """
