@@ -7,9 +7,12 @@ database is brought up to date on open, and a newer one is refused with a clear 
 from __future__ import annotations
 
 import hashlib
+import logging
 from collections.abc import Callable
 
 import sqlite_utils
+
+logger = logging.getLogger(__name__)
 
 FTS_TOKENIZE = "unicode61 remove_diacritics 2"
 
@@ -106,8 +109,12 @@ def _v5(db: sqlite_utils.Database) -> None:
 
     db.execute("DELETE FROM lsh_bands")
     db.execute("DELETE FROM signatures")
-    rows = db.execute("SELECT id, text FROM articles WHERE text IS NOT NULL AND text != ''")
-    for article_id, text in rows.fetchall():
+    rows = db.execute("SELECT id, text FROM articles WHERE text IS NOT NULL AND text != ''"
+                      ).fetchall()
+    if rows:
+        logger.info("rebuilding the near-duplicate index of %d stored articles (once, about "
+                    "1 ms each)", len(rows))
+    for article_id, text in rows:
         fp = fingerprint(text)
         db.execute("INSERT INTO signatures (article_id, minhash) VALUES (?, ?)",
                    [article_id, fp.signature])
