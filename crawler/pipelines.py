@@ -57,7 +57,7 @@ def _extract(item: PageItem, source: Source | None) -> ExtractedPage:
 class ExtractPipeline:
     """Title, text, date and author of the page, or the item dropped with the reason.
 
-    With PROVWATCH_WORKERS > 0 (the default: one per core) a worker process also classifies
+    With PROVWATCH_WORKERS > 0 (the default: cores - 1, at least 1) a worker also classifies
     and fingerprints the page, so the reactor process only downloads and stores.
     """
 
