@@ -17,6 +17,7 @@ import asyncio
 import logging
 import multiprocessing
 import os
+import signal
 import threading
 import time
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -75,6 +76,9 @@ _WORKER_TOPICS: list[Topic] = []
 
 
 def _init_worker(topics_path: str | None) -> None:
+    # Ctrl-C reaches the whole process group: the crawl process decides how to stop (Scrapy
+    # finishes what is in flight), so a worker must not die under the pages it holds
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     _WORKER_TOPICS[:] = load_topics(topics_path)
     threading.Thread(target=_exit_with_parent, args=(os.getppid(),), daemon=True,
                      name="provwatch-parent-watch").start()
