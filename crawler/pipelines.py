@@ -28,7 +28,7 @@ from crawler.sources import Source
 from crawler.storeaccess import close_store, store_for
 from crawler.urls import canonical_url
 from crawler.versions import is_change, text_diff, text_key
-from crawler.workers import AnalysisPool, AnalysisTimeout, WorkerDied, worker_count
+from crawler.workers import AnalysisPool, AnalysisTimeout, WorkerDied, decoded, worker_count
 from store.db import Row, Store
 
 logger = logging.getLogger(__name__)
@@ -44,14 +44,8 @@ def _source(crawler: Any, source_id: str) -> Source | None:
     return getattr(crawler.spider, "by_id", {}).get(source_id)
 
 
-def _decoded(item: PageItem) -> str | bytes:
-    if item.encoding:
-        return item.body.decode(item.encoding, errors="replace")
-    return item.body
-
-
 def _extract(item: PageItem, source: Source | None) -> ExtractedPage:
-    return extract_page(_decoded(item), item.url, hints_for(source))
+    return extract_page(decoded(item.body, item.encoding), item.url, hints_for(source))
 
 
 class ExtractPipeline:
@@ -150,11 +144,6 @@ class StorePipeline:
     def from_crawler(cls, crawler: Any) -> StorePipeline:
         return cls(crawler)
 
-    @property
-    def store(self) -> Store:
-        """The crawl's Store: only ever used from its own thread (see crawler.storeaccess)."""
-        return store_for(self.crawler).store
-
     def spider_opened(self) -> None:
         thread = store_for(self.crawler)
         thread.call(Store.group_commits, self.commit_every, self.commit_seconds)
@@ -179,19 +168,19 @@ class StorePipeline:
         return item
 
     def _write(self, store: Store, item: PageItem) -> str:
-        """In the store thread: the article's outcome, written (new, duplicates, updated,
-        unchanged)."""
+        """In the store thread (``store`` is only used there): the article's outcome,
+        written (new, duplicates, updated, unchanged)."""
         key = canonical_url(item.url)
-        existing = self.store.article_by_url(key)
+        existing = store.article_by_url(key)
         if existing is None and item.canonical_hint:
             hinted = canonical_url(item.canonical_hint)
-            existing = self.store.article_by_url(hinted)
+            existing = store.article_by_url(hinted)
             key = hinted if existing is None else key
         if existing is None and item.requested_url:
-            existing = self.store.article_by_url(canonical_url(item.requested_url))
+            existing = store.article_by_url(canonical_url(item.requested_url))
         if existing is not None:
-            return self._update(item, existing)
-        return self._insert(item, key)
+            return self._update(store, item, existing)
+        return self._insert(store, item, key)
 
     def _place(self, item: PageItem) -> tuple[str | None, list[str], str]:
         source = _source(self.crawler, item.source)
@@ -203,10 +192,10 @@ class StorePipeline:
             province, former = detect_province(record.get("text") or "")
         return province, former, source.name if source else item.source
 
-    def _insert(self, item: PageItem, key: str) -> str:
+    def _insert(self, store: Store, item: PageItem, key: str) -> str:
         record = item.record
         province, former, source_name = self._place(item)
-        match = find_original(self.store, record["text"], fp=item.fingerprint,
+        match = find_original(store, record["text"], fp=item.fingerprint,
                               digest=item.digest)
         original, digest, fp = match.original, match.digest, match.fingerprint
         duplicate_of = story_root(original) if original is not None else None
@@ -221,20 +210,21 @@ class StorePipeline:
         if item.folded is not None:
             row["title_folded"], row["text_folded"] = item.folded
         alert = None
-        if record["relevant"] and (duplicate_of is None or not self._story_alerted(duplicate_of)):
+        if record["relevant"] and (duplicate_of is None
+                                   or not self._story_alerted(store, duplicate_of)):
             # a story alerts once: through its first copy, or through the first relevant
             # copy when the first-seen one was not relevant (an excerpt below the threshold)
             alert = article_alert("new", row, item.verdict, source_name)
-        self.store.insert_article(row, signature=fp.signature, buckets=fp.buckets, alert=alert)
+        store.insert_article(row, signature=fp.signature, buckets=fp.buckets, alert=alert)
         return "duplicates" if duplicate_of else "new"
 
-    def _update(self, item: PageItem, existing: Row) -> str:
+    def _update(self, store: Store, item: PageItem, existing: Row) -> str:
         record = item.record
         digest = text_key(record["text"])
         # the stored text's key is recomputed: a change of the change rules is no new version
         old_key = text_key(existing["text"] or "")
         if not is_change(existing["title"], old_key, record["title"], digest):
-            self.store.touch_article(existing["id"], etag=item.etag,
+            store.touch_article(existing["id"], etag=item.etag,
                                      last_modified=item.last_modified)
             return "unchanged"
         diff = text_diff(existing["title"], existing["text"] or "", record["title"],
@@ -250,12 +240,12 @@ class StorePipeline:
             merged = {**existing, **changes}
             alert = article_alert("changed", merged, item.verdict,
                                   source.name if source else item.source, diff=diff)
-        self.store.add_version(existing["id"], changes, diff=diff, alert=alert)
+        store.add_version(existing["id"], changes, diff=diff, alert=alert)
         return "updated"
 
-    def _story_alerted(self, root: int) -> bool:
+    def _story_alerted(self, store: Store, root: int) -> bool:
         """Whether any copy of the story ``root`` is relevant (and so has alerted)."""
-        first = self.store.article_by_id(root)
+        first = store.article_by_id(root)
         if first is not None and first["relevant"]:
             return True  # the usual case: one primary-key lookup
-        return self.store.count("articles", "duplicate_of = ? AND relevant = 1", [root]) > 0
+        return store.count("articles", "duplicate_of = ? AND relevant = 1", [root]) > 0

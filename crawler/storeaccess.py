@@ -11,13 +11,13 @@ writer, so no component ever waits on another's open transaction.
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any, TypeVar
 from weakref import WeakKeyDictionary
 
+from crawler.futures import await_future
 from store.db import Store
 
 logger = logging.getLogger(__name__)
@@ -37,16 +37,7 @@ class StoreThread:
 
     async def run(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
         """Run ``fn(store, *args)`` in the store thread; await it without blocking."""
-        future = self.executor.submit(fn, self.store, *args, **kwargs)
-        from scrapy.utils.asyncio import is_asyncio_available
-
-        if is_asyncio_available():
-            return await asyncio.wrap_future(future)
-        from scrapy.utils.defer import deferred_to_future
-        from twisted.internet import threads
-
-        result: T = await deferred_to_future(threads.deferToThread(future.result))
-        return result
+        return await await_future(self.executor.submit(fn, self.store, *args, **kwargs))
 
     def submit(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> None:
         """Run ``fn(store, *args)`` in the store thread; nobody waits, failures are logged."""

@@ -13,7 +13,6 @@ replaced and the crawl goes on.
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import multiprocessing
 import os
@@ -28,6 +27,7 @@ from typing import Any
 from crawler.analyse import article_record, classify_page
 from crawler.dedup import Fingerprint, fingerprint
 from crawler.extract import ExtractedPage, ExtractHints, extract_page
+from crawler.futures import await_future
 from crawler.relevance import Classification, Topic, load_topics
 from crawler.text import fold
 from crawler.versions import text_key
@@ -99,29 +99,18 @@ def _ready() -> int:
     return os.getpid()
 
 
+def decoded(body: bytes, encoding: str | None) -> str | bytes:
+    """A fetched page as text in the encoding Scrapy found, or its bytes if it found none."""
+    return body.decode(encoding, errors="replace") if encoding else body
+
+
 def _analyse_in_worker(body: bytes, encoding: str | None, url: str,
                        hints: ExtractHints | None) -> Analysis:
     # decoded here: decoding and pickling text would be reactor-process work
-    page: str | bytes = body.decode(encoding, errors="replace") if encoding else body
-    return analyse_page(page, url, hints, _WORKER_TOPICS)
+    return analyse_page(decoded(body, encoding), url, hints, _WORKER_TOPICS)
 
 
 # -- reactor side ----------------------------------------------------------------------------
-async def _wait(future: Future[Analysis], timeout: float | None) -> Analysis:
-    """Await a pool future on whichever reactor Scrapy runs (TimeoutError after timeout)."""
-    # imported here: workers import this module and need neither Scrapy nor Twisted
-    from scrapy.utils.asyncio import is_asyncio_available
-    from scrapy.utils.defer import deferred_to_future
-    from twisted.internet import threads
-
-    if is_asyncio_available():
-        return await asyncio.wait_for(asyncio.wrap_future(future), timeout)
-    # another Twisted reactor: a pool thread waits for the result instead
-    result: Analysis = await deferred_to_future(
-        threads.deferToThread(future.result, timeout))
-    return result
-
-
 class AnalysisPool:
     """A process pool for ``analyse_page``, replaced whole if a worker dies."""
 
@@ -156,7 +145,7 @@ class AnalysisPool:
             try:
                 future: Future[Analysis] = executor.submit(
                     _analyse_in_worker, body, encoding, url, hints)
-                return await _wait(future, self.timeout)
+                return await await_future(future, self.timeout)
             except TimeoutError as exc:
                 logger.error("analysis of %s took over %s s: killing its worker", url,
                              self.timeout)
