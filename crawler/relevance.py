@@ -51,7 +51,8 @@ _WORD = re.compile(r"\w+")
 _GAP = r"[^\S\n]+"  # words of a phrase are separated by spaces, never by a line break
 _COMBINING = re.compile(r"[\u0300-\u036f]")
 _CLAUSE_END = re.compile(r"[.;:!?\n]")
-_LIST_SEPARATOR = re.compile(r",|\s(?:va|cung|cung voi)\s")  # on folded text
+# on folded text; a comma between digits is a decimal comma (8,1%), not a separator
+_LIST_SEPARATOR = re.compile(r"(?<!\d),|,(?!\d)|\s(?:va|cung|cung voi)\s")
 
 
 class TopicFileError(ValueError):

@@ -314,3 +314,8 @@ def test_a_list_of_topic_terms_is_about_the_topic() -> None:
     assert listed.relevant and not any("list of" in p for p in listed.penalties)
     short = "Hội nghị bàn về thu ngân sách, đầu tư công và chuyển đổi số."  # three items
     assert not any("list of" in p for p in classify("Hội nghị", short, short).penalties)
+    # decimal commas are not list separators: 1,2 / 3,5 / 8,1 do not make this a list
+    figures = ("Chuyển đổi số giúp tỉnh tiết kiệm 1,2 tỷ đồng, rút ngắn 3,5 ngày xử lý hồ sơ "
+               "và tăng 8,1% hồ sơ trực tuyến.")
+    counted = classify("Kết quả năm 2026", figures, figures)
+    assert not any("list of" in p for p in counted.penalties)
