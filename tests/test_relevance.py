@@ -321,3 +321,23 @@ def test_a_list_of_topic_terms_is_about_the_topic() -> None:
                "và tăng 8,1% hồ sơ trực tuyến.")
     counted = classify("Kết quả năm 2026", figures, figures)
     assert not any("list of" in p for p in counted.penalties)
+
+
+def test_digitisation_counts_but_not_a_number_of_invoices_or_chemicals() -> None:
+    digitised = _one("Sở Tư pháp hoàn thành số hóa 2 triệu trang sổ hộ tịch lưu trữ.",
+                     title="Số hóa hơn 2 triệu trang hồ sơ hộ tịch")
+    assert digitised.relevant and "số hóa" in digitised.matched
+    for title, text in (
+            ("Thu giữ số hóa chất không rõ nguồn gốc",
+             "Công an thu giữ số hóa chất không rõ nguồn gốc tại kho hàng."),
+            ("Kiểm tra số hóa đơn bán hàng của hộ kinh doanh",
+             "Đoàn kiểm tra đối chiếu số hóa đơn bán hàng của 30 hộ kinh doanh.")):
+        verdict = _one(text, title=title)
+        assert "số hóa" not in verdict.matched, title
+        assert not verdict.relevant, title
+
+
+def test_paying_by_qr_code_is_a_cashless_payment_term() -> None:
+    verdict = _one("Tiểu thương chợ trung tâm treo mã QR tại quầy, khách quét mã chuyển khoản.",
+                   title="Tiểu thương làm quen thanh toán bằng mã QR")
+    assert verdict.relevant and "thanh toán bằng mã QR" in verdict.matched
