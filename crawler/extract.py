@@ -68,6 +68,9 @@ class ExtractedPage:
     published: datetime | None
     text: str
     lead: str
+    # the page's <link rel="canonical"> as written (relative or absolute), wherever it sits:
+    # some CMSs print it inside <body>, where the spider's cheap <head> scan cannot see it
+    canonical: str | None = None
 
 
 class ExtractionError(Exception):
@@ -755,9 +758,15 @@ def _restrict(tree: HtmlElement, hints: ExtractHints) -> HtmlElement:
     return tree
 
 
+_CANONICAL = etree.XPath(
+    "//link[contains(concat(' ', normalize-space(translate(@rel, 'CANONIL', 'canonil')), ' '),"
+    " ' canonical ')]/@href")
+
+
 def extract_page(html: str | bytes, url: str, hints: ExtractHints | None = None) -> ExtractedPage:
     """Extract one article page. Raises ExtractionError when there is no article."""
     tree = _parse(html)
+    canonical = next((href.strip() for href in _CANONICAL(tree) if href.strip()), None)
     chrome = _chrome_elements(tree)
     title = _title(tree, hints, chrome)
     published = _published(tree, hints, chrome) or _visible_date_near_title(tree, title, chrome)
@@ -787,4 +796,4 @@ def extract_page(html: str | bytes, url: str, hints: ExtractHints | None = None)
     if not lines:
         raise ExtractionError("no article text left after removing page furniture")
     return ExtractedPage(url=url, title=title, author=author, published=published,
-                         text="\n".join(lines), lead=lines[0])
+                         text="\n".join(lines), lead=lines[0], canonical=canonical)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 from typing import Any
+from urllib.parse import urljoin
 
 from scrapy import signals
 from scrapy.exceptions import DropItem
@@ -26,7 +27,7 @@ from crawler.provinces import detect_province
 from crawler.relevance import Topic, load_topics
 from crawler.sources import Source
 from crawler.storeaccess import close_store, store_for
-from crawler.urls import canonical_url
+from crawler.urls import canonical_url, same_site
 from crawler.versions import is_change, text_diff, text_key
 from crawler.workers import AnalysisPool, AnalysisTimeout, WorkerDied, decoded, worker_count
 from store.db import Row, Store
@@ -96,6 +97,10 @@ class ExtractPipeline:
         except (ExtractionError, WorkerDied, AnalysisTimeout) as exc:
             _count(self.crawler, item.source, "errors/extraction")
             raise DropItem(f"source {item.source}: cannot extract {item.url}: {exc}") from exc
+        if item.canonical_hint is None and item.page is not None and item.page.canonical:
+            hint = urljoin(item.url, item.page.canonical)
+            if same_site(hint, item.url):  # another site's claim is not taken on trust
+                item.canonical_hint = hint
         return item
 
 

@@ -24,7 +24,6 @@ import scrapy
 from scrapy import signals
 from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Response, TextResponse
-from scrapy.selector import Selector
 from scrapy.spidermiddlewares.httperror import HttpError
 from scrapy.utils.gz import gunzip
 from scrapy.utils.sitemap import Sitemap, sitemap_urls_from_robots
@@ -355,17 +354,11 @@ class SourceSpider(scrapy.Spider):
     def parse_article(self, response: Response) -> Iterable[PageItem]:
         source = self._source(response)
         self.count(source.id, "articles_fetched")
-        canonical_hint = None
-        encoding = None
-        if isinstance(response, scrapy.http.TextResponse):
-            encoding = response.encoding
-            hint = _head(response).css("link[rel=canonical]::attr(href)").get()
-            if hint and same_site(urljoin(response.url, hint), response.url):
-                canonical_hint = urljoin(response.url, hint.strip())
+        # the page is parsed once, by the extraction (which also reads <link rel=canonical>)
+        encoding = response.encoding if isinstance(response, scrapy.http.TextResponse) else None
         yield PageItem(
             url=response.url, source=source.id, body=response.body, encoding=encoding,
             requested_url=response.request.url if response.request else None,
-            canonical_hint=canonical_hint,
             etag=_header(response, b"ETag"), last_modified=_header(response, b"Last-Modified"),
             forced=bool(response.meta.get("provwatch_forced")),
         )
@@ -395,18 +388,6 @@ class SourceSpider(scrapy.Spider):
 def _entry_date(entry: dict[str, Any]) -> str:
     """The sortable date of a sitemap entry (W3C datetime in lastmod), else ""."""
     return str(entry.get("lastmod") or "")
-
-
-_HEAD_END = re.compile(rb"</head\s*>", re.IGNORECASE)
-
-
-def _head(response: TextResponse) -> Selector:
-    """The page's <head> alone when it ends early: the full page is parsed in a worker,
-    and parsing all of it here too would cost the reactor about 0.5 ms per article."""
-    end = _HEAD_END.search(response.body)
-    if end is None:
-        return response.selector
-    return Selector(text=response.body[:end.end()].decode(response.encoding, "replace"))
 
 
 def _header(response: Response, name: bytes) -> str | None:

@@ -182,6 +182,37 @@ def test_tracking_and_print_variants_are_fetched_and_stored_once(tmp_path: Path)
         site.stop()
 
 
+def test_link_rel_canonical_merges_aliases_in_head_or_body(tmp_path: Path) -> None:
+    # three addresses no URL rule can merge (a category parameter, a print path); the page
+    # names its canonical address in <head> on one alias, inside <body> on another
+    canonical = "/tin/bai-co-dia-chi-chinh-thuc-300001.html"
+    aliases = [canonical + "?cat=5", "/ban-in/bai-co-dia-chi-chinh-thuc-300001.html"]
+
+    def page(where: str) -> Page:
+        tag = f"<link rel='Canonical' href='{canonical}'>"
+        html = str(article("Bài có địa chỉ chính thức").body)
+        return Page(html.replace("<head>", "<head>" + tag) if where == "head"
+                    else html.replace("<body>", "<body>" + tag))
+
+    routes = {
+        "/robots.txt": Page("User-agent: *\n", content_type="text/plain"),
+        "/": Page("<html><body><ul>" + "".join(
+            link(path, f"Bài có địa chỉ chính thức {n}") for n, path in enumerate(aliases))
+            + "</ul></body></html>"),
+        aliases[0]: page("head"),
+        aliases[1]: page("body"),
+    }
+    site = SiteServer(routes).start()
+    try:
+        _, figures = crawl(tmp_path, site)
+        assert figures["articles_fetched"] == 2
+        rows = list(Store(tmp_path / "p.db").db["articles"].rows)
+        assert [r["url"] for r in rows] == [site.base + canonical]
+        assert figures.get("duplicates", 0) == 0
+    finally:
+        site.stop()
+
+
 def test_retries_wait_before_asking_again(tmp_path: Path) -> None:
     import time
 
