@@ -9,7 +9,10 @@ frozen at commit bd2a0d0; no rule has been changed after seeing its results) and
 tests/data/relevance_holdout3.jsonl (holdout-3: 30 articles written on 2026-12-03 by a helper
 that was told not to read the rules, the vocabulary or the tests; first measured on the rules
 of commit 207a995: precision 1.000, recall 0.800; two of its three misses then led to new
-vocabulary, so it has been used for error analysis too and is no longer a clean holdout).
+vocabulary, so it has been used for error analysis too and is no longer a clean holdout) and
+tests/data/relevance_holdout4.jsonl (holdout-4: 30 articles by another helper under the same
+instructions, other angles; first measured on the rules of commit 862a352: precision 1.000,
+recall 0.667).
 Each line: {"title", "text" (first line = lead), "label" (DX or not), "note"}. An article
 counts as flagged when it is relevant *and* its best topic is "dx".
 """
@@ -66,7 +69,8 @@ def evaluate(path: Path) -> dict[str, float]:
 def main() -> None:
     files = [Path(a) for a in sys.argv[1:]] or [DATA / "relevance_labelled.jsonl",
                                                 DATA / "relevance_holdout.jsonl",
-                                                DATA / "relevance_holdout3.jsonl"]
+                                                DATA / "relevance_holdout3.jsonl",
+                                                DATA / "relevance_holdout4.jsonl"]
     for path in files:
         if path.exists():
             evaluate(path)
