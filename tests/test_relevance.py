@@ -342,3 +342,17 @@ def test_paying_by_qr_code_is_a_cashless_payment_term() -> None:
     verdict = _one("Tiểu thương chợ trung tâm treo mã QR tại quầy, khách quét mã chuyển khoản.",
                    title="Tiểu thương làm quen thanh toán bằng mã QR")
     assert verdict.relevant and "thanh toán bằng mã QR" in verdict.matched
+
+
+@pytest.mark.parametrize(("title", "text"), [
+    ("Đà Nẵng vận hành cổng dữ liệu mở", "Thành phố công bố 400 bộ dữ liệu mở cho doanh nghiệp."),
+    ("Kỳ họp HĐND tỉnh dùng phòng họp không giấy",
+     "Đại biểu nhận tài liệu điện tử trên máy tính bảng thay cho bản in."),
+    ("Bệnh viện tỉnh khám chữa bệnh từ xa cho trạm y tế xã",
+     "Bác sĩ tuyến tỉnh hội chẩn từ xa qua đường truyền hình ảnh với trạm y tế xã."),
+    ("Hải Phòng gắn địa chỉ số cho 300.000 hộ dân",
+     "Mỗi hộ có một mã địa chỉ số trên bản đồ số của thành phố."),
+])
+def test_dx_concepts_written_without_the_phrase_chuyen_doi_so(title: str, text: str) -> None:
+    verdict = _one(text, title=title)
+    assert verdict.relevant and verdict.topic == "dx", verdict.matched
