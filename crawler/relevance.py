@@ -502,16 +502,20 @@ def _strong_counts(index: _TopicIndex, part: _Text, unaccented: bool,
 
 def _support_found(index: _TopicIndex, part: _Text) -> dict[str, int]:
     found: dict[str, int] = {}
+    spans: list[tuple[int, int]] = []
     if index.support_re is not None:
         for m in index.support_re.finditer(part.folded):
             words = _words(part.lower[m.start():m.end()])
             for phrase in index.support[_key(m.group(0))]:
                 if _words_agree(words, _words(phrase)):
                     found[phrase] = found.get(phrase, 0) + 1
+                    spans.append((m.start(), m.end()))
                     break
     if index.support_abbr_re is not None:
         for m in index.support_abbr_re.finditer(part.original):
-            found[m.group(0)] = found.get(m.group(0), 0) + 1
+            # "QR" inside a counted "mã QR" is the same mention, not a second one
+            if not any(start <= m.start() and m.end() <= end for start, end in spans):
+                found[m.group(0)] = found.get(m.group(0), 0) + 1
     return found
 
 

@@ -356,3 +356,10 @@ def test_paying_by_qr_code_is_a_cashless_payment_term() -> None:
 def test_dx_concepts_written_without_the_phrase_chuyen_doi_so(title: str, text: str) -> None:
     verdict = _one(text, title=title)
     assert verdict.relevant and verdict.topic == "dx", verdict.matched
+
+
+def test_a_supporting_abbreviation_inside_a_supporting_phrase_counts_once() -> None:
+    text = "Tiểu thương treo mã QR, thanh toán không dùng tiền mặt."
+    verdict = classify("Chợ 4.0: tiểu thương dùng mã QR", text, text)
+    supporting = [h.term for h in verdict.hits if h.points == 0.5]
+    assert supporting == ["mã QR"], supporting
