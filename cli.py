@@ -215,9 +215,9 @@ def _crawl(ctx: Context, store: Store, command: str, *, sources_file: str | None
     from crawler.runner import (
         CrawlConfig,
         SettingsError,
-        build_settings,
         check_settings,
         crawl_in_child,
+        effective_settings,
     )
 
     overrides = dict(ctx.overrides)
@@ -227,7 +227,7 @@ def _crawl(ctx: Context, store: Store, command: str, *, sources_file: str | None
                          urls=list(urls), topics_file=topics, log_level=ctx.log_level,
                          overrides=overrides)
     try:
-        check_settings(build_settings(config))
+        check_settings(effective_settings(config))
     except SettingsError as exc:
         raise click.BadParameter(str(exc), param_hint="--set") from exc
     run_id = config.run_id = store.start_run(command, os.getpid())

@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import logging
 import multiprocessing
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
-
-from scrapy.settings import Settings
+from typing import TYPE_CHECKING, Any
 
 import settings as default_settings
+
+if TYPE_CHECKING:
+    from scrapy.settings import Settings
 
 
 @dataclass
@@ -29,18 +31,34 @@ class CrawlConfig:
     log_level: str = "INFO"
 
 
+def command_line_settings(config: CrawlConfig) -> dict[str, Any]:
+    """What the command line sets, over the project's settings.py."""
+    values: dict[str, Any] = {"PROVWATCH_DB": config.db, "PROVWATCH_RUN_ID": config.run_id,
+                              "LOG_LEVEL": config.log_level}
+    if config.sources_file:
+        values["PROVWATCH_SOURCES"] = config.sources_file
+    if config.topics_file:
+        values["PROVWATCH_TOPICS"] = config.topics_file
+    values.update(config.overrides)
+    return values
+
+
+def effective_settings(config: CrawlConfig) -> dict[str, Any]:
+    """The provwatch settings a crawl will see, without importing Scrapy: the CLI process
+    checks them and then only waits for the crawl, and Scrapy's import alone would hold
+    about 30 MB there for the whole night."""
+    values = {name: getattr(default_settings, name) for name in dir(default_settings)
+              if name.isupper()}
+    values.update(command_line_settings(config))
+    return values
+
+
 def build_settings(config: CrawlConfig) -> Settings:
+    from scrapy.settings import Settings
+
     s = Settings()
     s.setmodule(default_settings, priority="project")
-    s.set("PROVWATCH_DB", config.db, priority="cmdline")
-    s.set("PROVWATCH_RUN_ID", config.run_id, priority="cmdline")
-    if config.sources_file:
-        s.set("PROVWATCH_SOURCES", config.sources_file, priority="cmdline")
-    if config.topics_file:
-        s.set("PROVWATCH_TOPICS", config.topics_file, priority="cmdline")
-    s.set("LOG_LEVEL", config.log_level, priority="cmdline")
-    for key, value in config.overrides.items():
-        s.set(key, value, priority="cmdline")
+    s.setdict(command_line_settings(config), priority="cmdline")
     return s
 
 
@@ -48,7 +66,7 @@ class SettingsError(ValueError):
     """A provwatch setting has a value the crawl cannot use (the setting is named)."""
 
 
-def check_settings(settings: Settings) -> None:
+def check_settings(settings: Settings | Mapping[str, Any]) -> None:
     """Refuse unusable provwatch settings before a crawl starts, naming the setting."""
     from crawler.workercount import worker_count
 
@@ -61,6 +79,8 @@ def check_settings(settings: Settings) -> None:
                           ("PROVWATCH_PAGE_BUDGET", 1.0), ("PROVWATCH_RECHECK_DAYS", 0.0)):
         raw = settings.get(name)
         try:
+            if raw is None:
+                raise TypeError(name)
             value = float(raw)
         except (TypeError, ValueError) as exc:
             raise SettingsError(f"{name} must be a number, not {raw!r}") from exc

@@ -194,3 +194,15 @@ def test_a_crawl_that_cannot_start_fails_the_run(tmp_path: Path) -> None:
         str(sources)])
     assert result.exit_code == 1, result.output
     assert "the crawl process failed" in result.output
+
+
+def test_the_cli_checks_the_same_settings_the_crawl_process_will_use() -> None:
+    from crawler.runner import CrawlConfig, build_settings, effective_settings
+
+    config = CrawlConfig(db="x.db", run_id=7, sources_file="s.toml", topics_file="t.toml",
+                         overrides={"PROVWATCH_WORKERS": "2", "DOWNLOAD_DELAY": 0.5})
+    seen_by_cli = effective_settings(config)
+    seen_by_crawl = build_settings(config)
+    assert seen_by_cli["PROVWATCH_WORKERS"] == "2" and seen_by_cli["PROVWATCH_RUN_ID"] == 7
+    assert seen_by_cli == \
+        {k: seen_by_crawl.get(k) for k in seen_by_cli}
