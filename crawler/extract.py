@@ -68,8 +68,8 @@ class ExtractedPage:
     published: datetime | None
     text: str
     lead: str
-    # the page's <link rel="canonical"> as written (relative or absolute), wherever it sits:
-    # some CMSs print it inside <body>, where the spider's cheap <head> scan cannot see it
+    # the page's <link rel="canonical"> as written (relative or absolute), wherever it sits
+    # (some CMSs print it inside <body>); the first one in document order
     canonical: str | None = None
 
 
