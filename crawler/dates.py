@@ -18,10 +18,13 @@ VN_TZ = timezone(timedelta(hours=7), "+07:00")
 _DMY = r"(?P<d>\d{1,2})\s*[/.\-]\s*(?P<m>\d{1,2})\s*[/.\-]\s*(?P<y>\d{4})"
 _HM = r"(?P<H>\d{1,2})\s*(?:[:hg]\s*(?P<M>\d{2}))(?:\s*:\s*(?P<S>\d{2}))?\s*(?P<ampm>am|pm|sa|ch)?"
 _VERBAL = (r"ngay\s+(?P<d>\d{1,2})\s+thang\s+(?P<m>\d{1,2})\s+nam\s+(?P<y>\d{4})")
+# "10:15, Thứ Năm 03/12/2026": a weekday may sit between a time and its date
+_WEEKDAY = r"(?:thu\s*(?:hai|ba|tu|nam|sau|bay|[2-7])|chu\s*nhat)"
 # time before or after the date, with optional separators/words between them
 _PATTERNS = [
     re.compile(_DMY + r"(?:\s*(?:[|,\-–—]|luc|vao luc)?\s*" + _HM + r")?"),
-    re.compile(_HM + r"\s*(?:[|,\-–—]|ngay)?\s*(?:" + _DMY + ")"),
+    re.compile(_HM + r"\s*(?:[|,\-–—]|ngay)?\s*(?:" + _WEEKDAY + r"\s*[|,\-–—]?\s*)?"
+               r"(?:ngay\s*)?(?:" + _DMY + ")"),
     re.compile(_VERBAL + r"(?:\s*(?:[|,\-–—]|luc)?\s*" + _HM + r")?"),
 ]
 _ISO = re.compile(
