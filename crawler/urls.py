@@ -29,7 +29,8 @@ _SESSION_PATH = re.compile(r";(jsessionid|sid|phpsessid)=[^/?#]*", re.I)
 _TRAILING_INDEX = re.compile(r"/(index|default)\.(html?|php|aspx?)$", re.I)
 
 
-def _keep_param(key: str, value: str) -> bool:
+def keeps_param(key: str, value: str) -> bool:
+    """Whether a query parameter belongs to the address (not tracking, session or print)."""
     k = key.lower()
     if k.startswith("utm_") or k in TRACKING_KEYS or k in SESSION_KEYS:
         return False
@@ -63,7 +64,7 @@ def canonical_url(url: str, base: str | None = None) -> str:
     if len(path) > 1:
         path = path.rstrip("/")
     query = urlencode([(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True)
-                       if _keep_param(k, v)])
+                       if keeps_param(k, v)])
     return canonicalize_url(urlunsplit((scheme, netloc, path, query, "")))
 
 

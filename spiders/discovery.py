@@ -14,7 +14,7 @@ from urllib.parse import parse_qsl, urljoin, urlsplit
 
 from parsel import Selector
 
-from crawler.urls import canonical_url, same_site
+from crawler.urls import canonical_url, keeps_param, same_site
 
 ASSET_EXT = re.compile(
     r"\.(jpe?g|png|gif|webp|svg|bmp|ico|pdf|docx?|xlsx?|pptx?|zip|rar|7z|mp3|mp4|avi|mov|"
@@ -32,7 +32,12 @@ COMMENT_FEED = re.compile(r"/comments?/feed|/(19|20)\d\d/\d\d/.+/feed/?$", re.I)
 NEXT_TEXT = {"trang sau", "trang tiếp", "tiếp", "sau", "tiếp theo", "next", "»", "›", ">",
              ">>", "xem tiếp", "xem thêm"}
 # page=2, trang=2, Liferay's _101_INSTANCE_x_cur=2, DotNetNuke's PageIndex ...
-PAGE_PARAM = re.compile(r"^(.*_)?(page|p|trang|pageindex|pagenumber|pg|paged|cur|start)$", re.I)
+PAGE_PARAM = re.compile(
+    r"^(.*_)?(page|p|trang|pageindex|pagenumber|pg|paged|cur|start|limitstart)$", re.I)
+# the words CMSs put in an article page's address: Joomla's view=article, ASP.NET's
+# ChiTiet.aspx / NewsDetail.aspx, "xem tin", "noi dung"
+DETAIL_MARK = re.compile(
+    r"(chi-?tiet|detail|view=article|/article/|viewnews|xem-?tin|noi-?dung)", re.I)
 PAGE_PATH = re.compile(r"/(page|trang|p)[/-](\d+)(?=/|$|\.)", re.I)
 NAV_ANCESTORS = ("nav", "footer", "header")
 # Liferay web content: /web/<site>/<page>/-/asset_publisher/<id>/content/<slug> or /-/<slug>
@@ -49,6 +54,14 @@ def _slug_words(path: str) -> int:
     last = path.rstrip("/").rsplit("/", 1)[-1]
     last = ARTICLE_EXT.sub("", last)
     return len([w for w in re.split(r"[-_]+", last) if w and not w.isdigit()])
+
+
+def _query_slug_words(query: str) -> int:
+    """The longest slug in a query value: Joomla's ``id=12:tinh-day-manh-...``, NukeViet's
+    ``op=thoi-su/tinh-day-manh-....html``."""
+    return max((_slug_words(piece) for key, value in parse_qsl(query)
+                if keeps_param(key, value)  # not utm_campaign=chuyen-doi-so-thang-5
+                for piece in re.split(r"[:/]", value)), default=0)
 
 
 def is_trap(url: str) -> bool:
@@ -71,8 +84,10 @@ def article_score(url: str, text: str) -> int:
         score += 2
     elif LONG_ID.search(path) or LONG_ID.search(parts.query):
         score += 2
-    if _slug_words(path) >= 4:
+    if _slug_words(path) >= 4 or _query_slug_words(parts.query) >= 4:
         score += 2
+    elif DETAIL_MARK.search(f"{path}?{parts.query}"):
+        score += 2  # an article address without a slug: ChiTiet.aspx?ID=12, view=article&id=12
     if LIFERAY_CONTENT.search(path) and _slug_words(path) >= 2:
         score += 2
     words = len(text.split())

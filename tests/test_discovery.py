@@ -25,6 +25,14 @@ SITE = "https://tinh.gov.vn/"
     "https://tinh.gov.vn/Default.aspx?tabid=74&newsid=123456",  # ASP.NET
     "https://bao.vn/lao-cai-khai-truong-trung-tam-ioc-post403219.html",  # newspaper CMS
     "https://tinh.gov.vn/portal/Pages/2023-08-07/Day-manh-thi-dua-Chuyen-doi-son4oug8vtnbka.aspx",
+    # article addresses in the query string: Joomla (slug or bare id), NukeViet without
+    # rewriting, ASP.NET detail pages with a short id
+    "https://tinh.gov.vn/index.php?option=com_content&view=article&id=12:tinh-day-manh-cds"
+    "-nam-2024&catid=8&Itemid=101",
+    "https://tinh.gov.vn/index.php?option=com_content&view=article&id=12&catid=8",
+    "https://tinh.gov.vn/index.php?language=vi&nv=news&op=thoi-su/hoi-nghi-trien-khai-ke-hoach"
+    "-chuyen-doi-so-123.html",
+    "https://tinh.gov.vn/ChiTietTin.aspx?ID=123",
 ])
 def test_article_urls_are_recognised(url: str) -> None:
     assert article_score(url, "Tỉnh đẩy mạnh chuyển đổi số trong cơ quan nhà nước") >= 3
@@ -35,9 +43,16 @@ def test_article_urls_are_recognised(url: str) -> None:
     "https://tinh.gov.vn/tag/chuyen-doi-so", "https://tinh.gov.vn/2024/05/",
     "https://tinh.gov.vn/lien-he", "https://tinh.gov.vn/uploads/van-ban-so-123456.pdf",
     "https://tinh.gov.vn/tin-tuc?page=2", "https://tinh.gov.vn/dang-nhap?ReturnUrl=/",
+    "https://tinh.gov.vn/index.php?option=com_content&view=category&id=8&limitstart=6",
+    "https://tinh.gov.vn/tin-tuc?utm_campaign=chuyen-doi-so-thang-nam-2024",
 ])
 def test_listing_trap_and_asset_urls_are_not_articles(url: str) -> None:
     assert article_score(url, "Trang") < 3
+
+
+def test_tracking_parameters_do_not_make_a_listing_look_like_an_article() -> None:
+    listing = "https://tinh.gov.vn/tin-tuc?utm_campaign=chuyen-doi-so-thang-nam-2024"
+    assert article_score(listing, "Tỉnh đẩy mạnh chuyển đổi số trong cơ quan nhà nước") < 3
 
 
 def test_traps() -> None:
@@ -79,6 +94,11 @@ def test_article_links_skip_navigation_and_other_sites_and_honour_a_pattern() ->
     ('<a href="/category/tin/page/2/">»</a>', "https://tinh.gov.vn/category/tin/",
      "https://tinh.gov.vn/category/tin/page/2/"),
     ('<a href="/tin-tuc?page=1">Trang trước</a>', "https://tinh.gov.vn/tin-tuc?page=2", None),
+    # Joomla counts items, not pages: limitstart=6 is page 2 of a 6-item blog
+    ('<a href="/index.php?view=category&amp;id=8">Trước</a>'
+     '<a href="/index.php?view=category&amp;id=8&amp;limitstart=12">Sau</a>',
+     "https://tinh.gov.vn/index.php?view=category&id=8&limitstart=6",
+     "https://tinh.gov.vn/index.php?view=category&id=8&limitstart=12"),
 ])
 def test_next_page(html: str, current: str, expected: str | None) -> None:
     assert next_page(Selector(text=f"<html><head></head><body>{html}</body></html>"), current,
