@@ -20,6 +20,7 @@ class SourceCheck:
     feeds: list[str] = field(default_factory=list)
     sitemaps: list[str] = field(default_factory=list)
     article_links: list[str] = field(default_factory=list)
+    not_taken: list[tuple[int, str]] = field(default_factory=list)
     next_page: str | None = None
     robots: str = "not checked"
 
@@ -33,12 +34,16 @@ class SourceCheck:
                  f"  sitemaps: {', '.join(self.sitemaps) or 'none in robots.txt'}",
                  f"  article links on the start page: {len(self.article_links)}"]
         lines += [f"    {u}" for u in self.article_links[:5]]
+        if not self.article_links and self.not_taken:
+            lines.append("  links not taken as articles (score, 3 needed); if these are "
+                         "articles, set article_pattern = \"<regex>\" for this source:")
+            lines += [f"    {score:>2} {url}" for score, url in self.not_taken]
         lines.append(f"  next listing page: {self.next_page or 'none found'}")
         return "\n".join(lines)
 
 
 def check_source(source: Source) -> SourceCheck:
-    from spiders.discovery import announced_feeds, article_links, next_page
+    from spiders.discovery import announced_feeds, article_links, links_not_taken, next_page
 
     report = SourceCheck(source)
     try:
@@ -51,6 +56,8 @@ def check_source(source: Source) -> SourceCheck:
     report.ok = True
     report.feeds = list(dict.fromkeys([*source.feeds, *announced_feeds(sel, source.url)]))
     report.article_links = article_links(sel, source.url, source.url, pattern)
+    if not report.article_links and pattern is None:
+        report.not_taken = links_not_taken(sel, source.url, source.url)
     report.next_page = next_page(sel, source.url, source.url)
     try:
         robots = fetch_page(urljoin(source.url, "/robots.txt")).decode("utf-8", "replace")

@@ -127,14 +127,7 @@ def article_links(sel: Selector, base_url: str, site_url: str,
     """
     seen: set[str] = set()
     out: list[str] = []
-    for a in sel.css("a[href]"):
-        href = (a.attrib.get("href") or "").strip()
-        if not href or href.startswith(("#", "javascript:", "mailto:", "tel:")):
-            continue
-        url = urljoin(base_url, href)
-        if not same_site(url, site_url) or urlsplit(url).scheme not in ("http", "https"):
-            continue
-        text = " ".join(" ".join(a.css("::text").getall()).split()) or a.attrib.get("title", "")
+    for a, url, text in _site_links(sel, base_url, site_url):
         if pattern is not None:
             if not pattern.search(url):
                 continue
@@ -145,6 +138,32 @@ def article_links(sel: Selector, base_url: str, site_url: str,
             seen.add(key)
             out.append(url.split("#", 1)[0])
     return out
+
+
+def links_not_taken(sel: Selector, base_url: str, site_url: str, limit: int = 5
+                    ) -> list[tuple[int, str]]:
+    """The same-site links outside navigation that the recogniser did not take, best score
+    first: what an operator looks at to write a source's ``article_pattern``."""
+    scored: dict[str, int] = {}
+    for a, url, text in _site_links(sel, base_url, site_url):
+        score = article_score(url, text)
+        if score < 3 and not _in_navigation(a):
+            scored[url] = max(score, scored.get(url, score))
+    return sorted(((score, url) for url, score in scored.items()), key=lambda p: -p[0])[:limit]
+
+
+def _site_links(sel: Selector, base_url: str, site_url: str
+                ) -> Iterator[tuple[Selector, str, str]]:
+    """(anchor, absolute URL, anchor text or title) of each http(s) link to the same site."""
+    for a in sel.css("a[href]"):
+        href = (a.attrib.get("href") or "").strip()
+        if not href or href.startswith(("#", "javascript:", "mailto:", "tel:")):
+            continue
+        url = urljoin(base_url, href)
+        if not same_site(url, site_url) or urlsplit(url).scheme not in ("http", "https"):
+            continue
+        text = " ".join(" ".join(a.css("::text").getall()).split()) or a.attrib.get("title", "")
+        yield a, url, text
 
 
 def _page_number(url: str) -> int | None:

@@ -117,3 +117,28 @@ def test_notify_pending_and_dry_run_send_nothing(crawled: tuple[str, Path, SiteS
     assert code == 0 and "2 sent, 0 failed" in out and len(webhook.received) == 2
     code, out = cli("--db", db, "notify", "pending", "--notify", webhook.url)
     assert "0 pending" in out
+
+
+def test_sources_check_shows_the_links_it_did_not_take_and_how_to_fix_it(tmp_path: Path
+                                                                          ) -> None:
+    # a CMS whose article addresses carry no slug, no long id and no detail word
+    routes = {"/robots.txt": Page("User-agent: *\n", content_type="text/plain"),
+              "/": Page("<html><body><nav><a href='/gioi-thieu'>Giới thiệu</a></nav><ul>"
+                        "<li><a href='/n/12'>Tỉnh khai trương trung tâm điều hành</a></li>"
+                        "<li><a href='/n/13'>Hội nghị tổng kết năm</a></li></ul></body></html>")}
+    site = SiteServer(routes).start()
+    try:
+        sources = write_sources(tmp_path / "s.toml", [
+            {"id": "la", "name": "Lạ", "province": "Huế", "url": f"{site.base}/"}])
+        code, out = cli("sources", "check", "--sources", str(sources))
+        assert code == 0 and "article links on the start page: 0" in out
+        assert "set article_pattern" in out
+        assert f"{site.base}/n/12" in out and f"{site.base}/n/13" in out
+        assert "gioi-thieu" not in out  # navigation is not a candidate
+        with_pattern = write_sources(tmp_path / "p.toml", [
+            {"id": "la", "name": "Lạ", "province": "Huế", "url": f"{site.base}/",
+             "article_pattern": "/n/[0-9]+$"}])
+        code, out = cli("sources", "check", "--sources", str(with_pattern))
+        assert "article links on the start page: 2" in out and "article_pattern" not in out
+    finally:
+        site.stop()
