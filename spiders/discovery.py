@@ -34,10 +34,13 @@ NEXT_TEXT = {"trang sau", "trang tiếp", "tiếp", "sau", "tiếp theo", "next"
 # page=2, trang=2, Liferay's _101_INSTANCE_x_cur=2, DotNetNuke's PageIndex ...
 PAGE_PARAM = re.compile(
     r"^(.*_)?(page|p|trang|pageindex|pagenumber|pg|paged|cur|start|limitstart)$", re.I)
-# the words CMSs put in an article page's address: Joomla's view=article, ASP.NET's
-# ChiTiet.aspx / NewsDetail.aspx, "xem tin", "noi dung"
+# what CMSs put in an article page's address: Joomla's view=article, ASP.NET's
+# ChiTiet.aspx / NewsDetail.aspx, "xem tin", "noi dung", SharePoint's ItemID=, Drupal's
+# /node/123, /news/123 (pagination links that look alike have no headline as anchor text)
 DETAIL_MARK = re.compile(
-    r"(chi-?tiet|detail|view=article|/article/|viewnews|xem-?tin|noi-?dung)", re.I)
+    r"(chi-?tiet|detail|view=article|/article/|viewnews|xem-?tin|noi-?dung|"
+    r"[?&](item|news|article|post|tin|bai)_?id=\d+|/(node|news|tin|bai|article|post)s?/\d+/?$)",
+    re.I)
 PAGE_PATH = re.compile(r"/(page|trang|p)[/-](\d+)(?=/|$|\.)", re.I)
 NAV_ANCESTORS = ("nav", "footer", "header")
 # Liferay web content: /web/<site>/<page>/-/asset_publisher/<id>/content/<slug> or /-/<slug>
@@ -86,7 +89,7 @@ def article_score(url: str, text: str) -> int:
         score += 2
     if _slug_words(path) >= 4 or _query_slug_words(parts.query) >= 4:
         score += 2
-    elif DETAIL_MARK.search(f"{path}?{parts.query}"):
+    elif DETAIL_MARK.search(f"{path}?{parts.query}" if parts.query else path):
         score += 2  # an article address without a slug: ChiTiet.aspx?ID=12, view=article&id=12
     if LIFERAY_CONTENT.search(path) and _slug_words(path) >= 2:
         score += 2

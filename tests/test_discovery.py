@@ -33,6 +33,8 @@ SITE = "https://tinh.gov.vn/"
     "https://tinh.gov.vn/index.php?language=vi&nv=news&op=thoi-su/hoi-nghi-trien-khai-ke-hoach"
     "-chuyen-doi-so-123.html",
     "https://tinh.gov.vn/ChiTietTin.aspx?ID=123",
+    "https://tinh.gov.vn/Pages/tin-tuc.aspx?ItemID=1234",  # SharePoint
+    "https://so.tinh.gov.vn/node/1234",  # Drupal without path aliases
 ])
 def test_article_urls_are_recognised(url: str) -> None:
     assert article_score(url, "Tỉnh đẩy mạnh chuyển đổi số trong cơ quan nhà nước") >= 3
@@ -45,6 +47,7 @@ def test_article_urls_are_recognised(url: str) -> None:
     "https://tinh.gov.vn/tin-tuc?page=2", "https://tinh.gov.vn/dang-nhap?ReturnUrl=/",
     "https://tinh.gov.vn/index.php?option=com_content&view=category&id=8&limitstart=6",
     "https://tinh.gov.vn/tin-tuc?utm_campaign=chuyen-doi-so-thang-nam-2024",
+    "https://tinh.gov.vn/news/2", "https://tinh.gov.vn/Pages/tin-tuc.aspx?CategoryID=5",
 ])
 def test_listing_trap_and_asset_urls_are_not_articles(url: str) -> None:
     assert article_score(url, "Trang") < 3
