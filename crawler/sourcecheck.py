@@ -36,7 +36,7 @@ class SourceCheck:
         lines += [f"    {u}" for u in self.article_links[:5]]
         if not self.article_links and self.not_taken:
             lines.append("  links not taken as articles (score, 3 needed); if these are "
-                         "articles, set article_pattern = \"<regex>\" for this source:")
+                         "articles, set article_pattern = '<regex>' for this source:")
             lines += [f"    {score:>2} {url}" for score, url in self.not_taken]
         lines.append(f"  next listing page: {self.next_page or 'none found'}")
         return "\n".join(lines)
