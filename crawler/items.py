@@ -31,3 +31,9 @@ class PageItem:
     digest: str | None = None    # crawler.versions.text_key of the text, if computed
     folded: tuple[str, str] | None = None  # title and text folded (search index), if computed
     outcome: str | None = None
+
+    def __repr__(self) -> str:
+        # Scrapy logs repr(item) with any pipeline error: the whole page, its text and its
+        # fingerprint in one log line would bury the message it belongs to
+        return (f"PageItem(url={self.url!r}, source={self.source!r}, "
+                f"body=<{len(self.body):,} bytes>, outcome={self.outcome!r})")

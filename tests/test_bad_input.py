@@ -206,3 +206,13 @@ def test_the_cli_checks_the_same_settings_the_crawl_process_will_use() -> None:
     assert seen_by_cli["PROVWATCH_WORKERS"] == "2" and seen_by_cli["PROVWATCH_RUN_ID"] == 7
     assert seen_by_cli == \
         {k: seen_by_crawl.get(k) for k in seen_by_cli}
+
+
+def test_a_logged_item_names_its_page_without_dumping_it() -> None:
+    from crawler.items import PageItem
+
+    item = PageItem(url="https://tinh.gov.vn/a.html", source="tinh", body=b"x" * 50_000)
+    item.record = {"text": "y" * 50_000}
+    shown = repr(item)
+    assert "https://tinh.gov.vn/a.html" in shown and "50,000 bytes" in shown
+    assert len(shown) < 200
