@@ -125,6 +125,8 @@ class Topic:
     supporting: tuple[str, ...] = ()
     supporting_abbreviations: tuple[str, ...] = ()
     lookalikes: tuple[str, ...] = ()
+    practice: tuple[str, ...] = ()
+    practice_words: int = 0
     _index: _TopicIndex = field(init=False, repr=False, compare=False, hash=False)
 
     def __post_init__(self) -> None:
@@ -158,6 +160,10 @@ class _TopicIndex:
         for phrase in topic.lookalikes:
             self.lookalike.setdefault(_key(fold(phrase)), []).append(phrase)
         self.lookalike_re = _phrase_pattern(topic.lookalikes)
+        self.practice: dict[str, list[str]] = {}
+        for phrase in topic.practice:
+            self.practice.setdefault(_key(fold(phrase)), []).append(phrase)
+        self.practice_re = _phrase_pattern(topic.practice)
 
 
 @dataclass(frozen=True)
@@ -205,7 +211,8 @@ class Classification:
 
 # -- loading ---------------------------------------------------------------------------------
 _TOPIC_KEYS = {"id", "name", "threshold", "terms", "abbreviations", "supporting",
-               "supporting_abbreviations", "lookalikes", "not_followed_by"}
+               "supporting_abbreviations", "lookalikes", "not_followed_by", "practice",
+               "practice_words"}
 _TERM_KEYS = {"weight", "not_followed_by"}
 
 
@@ -270,12 +277,18 @@ def _parse_topic(raw: Any, index: int, path: Path) -> Topic:
                              f"one term")
     support_abbrs = _strings(raw.get("supporting_abbreviations", []), label,
                              "supporting_abbreviations")
+    practice = _strings(raw.get("practice", []), label, "practice")
+    practice_words = raw.get("practice_words", 4)
+    if not isinstance(practice_words, int) or isinstance(practice_words, bool) \
+            or practice_words < 1:
+        raise TopicFileError(f"{label}: key 'practice_words' must be a whole number >= 1")
     return Topic(
         id=raw["id"], name=nfc(raw["name"]).strip(), threshold=float(raw["threshold"]),
         terms=tuple(terms),
         supporting=_strings(raw.get("supporting", []), label, "supporting"),
         supporting_abbreviations=support_abbrs,
         lookalikes=_strings(raw.get("lookalikes", []), label, "lookalikes"),
+        practice=practice, practice_words=practice_words,
     )
 
 
@@ -500,17 +513,25 @@ def _strong_counts(index: _TopicIndex, part: _Text, unaccented: bool,
     return counts, listed
 
 
-def _support_found(index: _TopicIndex, part: _Text) -> dict[str, int]:
+def _phrases_found(regex: re.Pattern[str] | None, table: dict[str, list[str]], part: _Text,
+                   spans: list[tuple[int, int]] | None = None) -> dict[str, int]:
+    """Phrases of one list found in a part (spelt as written or without diacritics)."""
     found: dict[str, int] = {}
-    spans: list[tuple[int, int]] = []
-    if index.support_re is not None:
-        for m in index.support_re.finditer(part.folded):
+    if regex is not None:
+        for m in regex.finditer(part.folded):
             words = _words(part.lower[m.start():m.end()])
-            for phrase in index.support[_key(m.group(0))]:
+            for phrase in table[_key(m.group(0))]:
                 if _words_agree(words, _words(phrase)):
                     found[phrase] = found.get(phrase, 0) + 1
-                    spans.append((m.start(), m.end()))
+                    if spans is not None:
+                        spans.append((m.start(), m.end()))
                     break
+    return found
+
+
+def _support_found(index: _TopicIndex, part: _Text) -> dict[str, int]:
+    spans: list[tuple[int, int]] = []
+    found = _phrases_found(index.support_re, index.support, part, spans)
     if index.support_abbr_re is not None:
         for m in index.support_abbr_re.finditer(part.original):
             # "QR" inside a counted "mã QR" is the same mention, not a second one
@@ -568,7 +589,31 @@ def _score_topic(topic: Topic, prepared: list[_Text], unaccented: bool, body_wor
         score *= PASSING_FACTOR
         penalties.append(f"passing mention: no topic term in title or lead (a list item "
                          f"aside) and one mention in all; score x{PASSING_FACTOR}")
+    if score < topic.threshold and index.practice_re is not None:
+        practice = _practice(topic, parts)
+        if practice is not None:
+            hits.append(TermHit(practice[0], practice[1], practice[2],
+                                round(topic.threshold - score, 2)))
+            score = topic.threshold
     return round(score, 2), hits, penalties
+
+
+def _practice(topic: Topic, parts: list[_Text]) -> tuple[str, str, int] | None:
+    """A story told in everyday words: a practice phrase ("quét mã", "trên phần mềm") in the
+    title or lead, and at least ``practice_words`` distinct practice or supporting phrases in
+    the whole article. Returns (what to show, where the headline cue was, how many)."""
+    index = topic._index
+    words: dict[str, None] = {}
+    cue_in: list[str] = []
+    for part in parts:
+        found = _phrases_found(index.practice_re, index.practice, part)
+        if found and part.name != "body":
+            cue_in.append(part.name)
+        words.update(dict.fromkeys(found))
+        words.update(dict.fromkeys(_support_found(index, part)))
+    if not cue_in or len(words) < topic.practice_words:
+        return None
+    return (f"thực hành số ({', '.join(list(words)[:6])})", "+".join(cue_in), len(words))
 
 
 def classify(title: str, lead: str, body: str,

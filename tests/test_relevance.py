@@ -199,8 +199,11 @@ def test_sparse_mentions_in_a_long_article_are_scaled_down() -> None:
 
 
 def test_supporting_vocabulary_counts_only_beside_a_strong_term() -> None:
-    weak = _one("Xã ứng dụng phần mềm trực tuyến, cập nhật dữ liệu lên internet và CNTT.")
+    weak = _one("Xã họp bàn kế hoạch năm mới, cập nhật dữ liệu lên internet và CNTT.")
     assert weak.score == 0 and weak.hits == []
+    # dense everyday digital words in the headline are the practice rule's case, not support
+    dense = _one("Xã ứng dụng phần mềm trực tuyến, cập nhật dữ liệu lên internet và CNTT.")
+    assert [h.term.split(" (")[0] for h in dense.hits] == ["thực hành số"]
     strong = _one("Xã ứng dụng phần mềm trực tuyến trong chuyển đổi số, kết nối internet "
                   "qua cáp quang.")
     support = [h for h in strong.hits if h.points == 0.5]
@@ -256,6 +259,8 @@ _OK = 'id = "x"\nname = "X"\nthreshold = 3\n'
      "key 'terms': term 'a b': unknown key 'after'"),
     (f'[[topics]]\n{_OK}[topics.abbreviations]\n"C D" = 1\n', 0,
      "key 'abbreviations': term 'C D'"),
+    (f'[[topics]]\n{_OK}practice_words = 0\n[topics.terms]\n"a b" = 1\n', 0,
+     "key 'practice_words' must be a whole number >= 1"),
     (f'[[topics]]\n{_OK}[topics.terms]\n"a b" = 1\n[[topics]]\n{_OK}[topics.terms]\n"c d" = 1\n',
      1, "key 'id' repeats"),
 ])
@@ -364,3 +369,27 @@ def test_a_supporting_abbreviation_inside_a_supporting_phrase_counts_once() -> N
     verdict = classify("Chợ 4.0: tiểu thương dùng mã QR", text, text)
     supporting = [h.term for h in verdict.hits if h.points == 0.5]
     assert supporting == ["mã QR"], supporting
+
+
+def test_a_story_told_in_everyday_digital_words_is_raised_to_the_threshold() -> None:
+    title = "Xe buýt nội thành: quẹt thẻ, quét mã thay cho vé giấy"
+    lead = "Từ tháng 10, hành khách đi xe buýt có thể quẹt thẻ hoặc quét mã QR để trả tiền vé."
+    body = (lead + "\nVé điện tử được thanh toán bằng chuyển khoản qua ứng dụng ngân hàng."
+            "\nHành khách theo dõi vị trí xe trên ứng dụng, cập nhật tự động từng phút.")
+    verdict = classify(title, lead, body)
+    assert verdict.relevant and verdict.topic == "dx"
+    practice = [h for h in verdict.hits if h.term.startswith("thực hành số")]
+    assert len(practice) == 1 and practice[0].where == "title+lead" and practice[0].count >= 4
+    assert "thực hành số" in verdict.explain()
+
+
+def test_everyday_digital_words_alone_do_not_make_a_story() -> None:
+    # a cue in the headline, but too few digital words in the whole story
+    title = "Ngân hàng giảm lãi suất, khách hàng đăng ký vay qua ứng dụng"
+    lead = "Chi nhánh giảm 0,5 điểm phần trăm lãi suất cho vay sản xuất nông nghiệp."
+    assert not classify(title, lead, lead + "\nMức giảm áp dụng đến hết năm.").relevant
+    # many digital words, but none in the title or lead
+    lead = "Mưa lớn kéo dài khiến nhiều tuyến đường trong tỉnh bị ngập sâu."
+    body = (lead + "\nNgười dân theo dõi cảnh báo trên ứng dụng, camera và cảm biến đo mưa tự "
+            "động gửi dữ liệu về trung tâm.")
+    assert not classify("Mưa lớn gây ngập nhiều tuyến đường", lead, body).relevant
