@@ -127,6 +127,7 @@ class Topic:
     lookalikes: tuple[str, ...] = ()
     practice: tuple[str, ...] = ()
     practice_words: int = 0
+    practice_label: str = "practice"
     _index: _TopicIndex = field(init=False, repr=False, compare=False, hash=False)
 
     def __post_init__(self) -> None:
@@ -212,7 +213,7 @@ class Classification:
 # -- loading ---------------------------------------------------------------------------------
 _TOPIC_KEYS = {"id", "name", "threshold", "terms", "abbreviations", "supporting",
                "supporting_abbreviations", "lookalikes", "not_followed_by", "practice",
-               "practice_words"}
+               "practice_words", "practice_label"}
 _TERM_KEYS = {"weight", "not_followed_by"}
 
 
@@ -282,6 +283,9 @@ def _parse_topic(raw: Any, index: int, path: Path) -> Topic:
     if not isinstance(practice_words, int) or isinstance(practice_words, bool) \
             or practice_words < 1:
         raise TopicFileError(f"{label}: key 'practice_words' must be a whole number >= 1")
+    practice_label = raw.get("practice_label", "practice")
+    if not isinstance(practice_label, str) or not practice_label.strip():
+        raise TopicFileError(f"{label}: key 'practice_label' must be a non-empty string")
     return Topic(
         id=raw["id"], name=nfc(raw["name"]).strip(), threshold=float(raw["threshold"]),
         terms=tuple(terms),
@@ -289,6 +293,7 @@ def _parse_topic(raw: Any, index: int, path: Path) -> Topic:
         supporting_abbreviations=support_abbrs,
         lookalikes=_strings(raw.get("lookalikes", []), label, "lookalikes"),
         practice=practice, practice_words=practice_words,
+        practice_label=nfc(practice_label).strip(),
     )
 
 
@@ -613,7 +618,8 @@ def _practice(topic: Topic, parts: list[_Text]) -> tuple[str, str, int] | None:
         words.update(dict.fromkeys(_support_found(index, part)))
     if not cue_in or len(words) < topic.practice_words:
         return None
-    return (f"thực hành số ({', '.join(list(words)[:6])})", "+".join(cue_in), len(words))
+    shown = f"{topic.practice_label} ({', '.join(list(words)[:6])})"
+    return shown, "+".join(cue_in), len(words)
 
 
 def classify(title: str, lead: str, body: str,

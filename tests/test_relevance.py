@@ -261,6 +261,8 @@ _OK = 'id = "x"\nname = "X"\nthreshold = 3\n'
      "key 'abbreviations': term 'C D'"),
     (f'[[topics]]\n{_OK}practice_words = 0\n[topics.terms]\n"a b" = 1\n', 0,
      "key 'practice_words' must be a whole number >= 1"),
+    (f'[[topics]]\n{_OK}practice_label = 3\n[topics.terms]\n"a b" = 1\n', 0,
+     "key 'practice_label' must be a non-empty string"),
     (f'[[topics]]\n{_OK}[topics.terms]\n"a b" = 1\n[[topics]]\n{_OK}[topics.terms]\n"c d" = 1\n',
      1, "key 'id' repeats"),
 ])
@@ -393,3 +395,15 @@ def test_everyday_digital_words_alone_do_not_make_a_story() -> None:
     body = (lead + "\nNgười dân theo dõi cảnh báo trên ứng dụng, camera và cảm biến đo mưa tự "
             "động gửi dữ liệu về trung tâm.")
     assert not classify("Mưa lớn gây ngập nhiều tuyến đường", lead, body).relevant
+
+
+def test_a_team_topic_names_its_own_practice(tmp_path: Path) -> None:
+    path = tmp_path / "topics.toml"
+    path.write_text(
+        '[[topics]]\nid = "nuoc"\nname = "Nước sạch"\nthreshold = 5\n'
+        'practice = ["đồng hồ nước", "hóa đơn tiền nước", "áp lực nước"]\n'
+        'practice_words = 2\npractice_label = "dịch vụ nước"\n'
+        '[topics.terms]\n"nước sạch" = 3\n', encoding="utf-8")
+    lead = "Công ty thay đồng hồ nước cho 500 hộ, hóa đơn tiền nước gửi qua tin nhắn."
+    verdict = classify("Thay đồng hồ nước cho 500 hộ", lead, lead, load_topics(path))
+    assert verdict.relevant and verdict.matched[0].startswith("dịch vụ nước (đồng hồ nước")
