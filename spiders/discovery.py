@@ -111,14 +111,18 @@ def _in_navigation(anchor: Selector) -> bool:
 
 
 def page_links(sel: Selector, base_url: str) -> Iterator[Link]:
+    for _, url, text in _anchors(sel, base_url):
+        yield Link(url, text)
+
+
+def _anchors(sel: Selector, base_url: str) -> Iterator[tuple[Selector, str, str]]:
+    """(anchor, absolute URL, anchor text or else its title) of each followable link."""
     for a in sel.css("a[href]"):
         href = (a.attrib.get("href") or "").strip()
         if not href or href.startswith(("#", "javascript:", "mailto:", "tel:")):
             continue
         text = " ".join(" ".join(a.css("::text").getall()).split())
-        if not text:
-            text = a.attrib.get("title", "").strip()
-        yield Link(urljoin(base_url, href), text)
+        yield a, urljoin(base_url, href), text or a.attrib.get("title", "").strip()
 
 
 def article_links(sel: Selector, base_url: str, site_url: str,
@@ -157,16 +161,10 @@ def links_not_taken(sel: Selector, base_url: str, site_url: str, limit: int = 5
 
 def _site_links(sel: Selector, base_url: str, site_url: str
                 ) -> Iterator[tuple[Selector, str, str]]:
-    """(anchor, absolute URL, anchor text or title) of each http(s) link to the same site."""
-    for a in sel.css("a[href]"):
-        href = (a.attrib.get("href") or "").strip()
-        if not href or href.startswith(("#", "javascript:", "mailto:", "tel:")):
-            continue
-        url = urljoin(base_url, href)
-        if not same_site(url, site_url) or urlsplit(url).scheme not in ("http", "https"):
-            continue
-        text = " ".join(" ".join(a.css("::text").getall()).split()) or a.attrib.get("title", "")
-        yield a, url, text
+    """``_anchors`` that are http(s) links to the same site."""
+    for a, url, text in _anchors(sel, base_url):
+        if same_site(url, site_url) and urlsplit(url).scheme in ("http", "https"):
+            yield a, url, text
 
 
 def _page_number(url: str) -> int | None:
