@@ -20,7 +20,7 @@ class PageItem:
     body: bytes
     encoding: str | None = None
     requested_url: str | None = None
-    canonical_hint: str | None = None  # <link rel="canonical"> of the page, if any
+    canonical_hint: str | None = None  # the page's same-site <link rel=canonical> (extraction)
     etag: str | None = None
     last_modified: str | None = None
     forced: bool = False         # recrawl: process even when unchanged

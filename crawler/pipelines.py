@@ -97,7 +97,7 @@ class ExtractPipeline:
         except (ExtractionError, WorkerDied, AnalysisTimeout) as exc:
             _count(self.crawler, item.source, "errors/extraction")
             raise DropItem(f"source {item.source}: cannot extract {item.url}: {exc}") from exc
-        if item.canonical_hint is None and item.page is not None and item.page.canonical:
+        if item.page.canonical:
             hint = urljoin(item.url, item.page.canonical)
             if same_site(hint, item.url):  # another site's claim is not taken on trust
                 item.canonical_hint = hint
