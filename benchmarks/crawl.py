@@ -15,9 +15,10 @@ same pages, with the same concurrency settings:
   comes from extracting more cheaply and how much from extracting off the reactor
 
 Article pages are wrapped in portal furniture (menus, related/latest-news blocks, comment and
-rating forms, counters, footer, scripts; about 36 kB) because that is what real portals serve
-and what makes extraction cost what the issue says (~10 ms); ``--no-furniture`` serves bare
-3.5 kB pages instead. The first line printed is the measured extraction cost per page.
+rating forms, counters, footer, scripts; about 35 kB) because that is what real portals serve:
+on them trafilatura.extract costs ~30 ms a page (~8 ms with fast=True), the order of cost the
+issue describes; ``--no-furniture`` serves bare 3.5 kB pages (~1.5 ms) instead. The first
+line printed is the measured extraction cost per page.
 
 For each: requests made vs the minimum needed, article pages per second, peak memory (RSS
 of the largest process, and for provwatch also summed over its CLI, crawl and worker
@@ -74,8 +75,8 @@ def portal_furniture(site: int, k: int, article_path: Callable[[int], str]
     """What a real portal wraps an article in (see ../shared/seeds): a mega menu, breadcrumbs,
     a share bar, rating and comment forms, related and latest-news blocks linking to the
     site's other articles, a visitor counter, a footer, scripts and styles. Returned as
-    (before the article, after it). Without it a generated page is a quarter of the size of a
-    real one and trafilatura needs 2 ms on it instead of the ~10 ms the issue describes."""
+    (before the article, after it). Without it a generated page is a tenth of the size and
+    trafilatura needs ~1.5 ms on it; with it ~30 ms (~8 ms with fast=True)."""
     rng = random.Random(site * 7_919 + k)
     menu = "".join(
         f"<li class='menu-item'><a href='/chuyen-muc/{i}'>{name}</a><ul class='sub-menu'>"
@@ -423,9 +424,9 @@ def main() -> None:
                         help="PROVWATCH_WORKERS for the provwatch runs (default: auto)")
     parser.add_argument("--no-furniture", action="store_true",
                         help="bare article pages (3.5 kB, trafilatura ~1.5 ms) instead of "
-                             "pages wrapped in portal furniture (~36 kB, as real portals)")
+                             "pages wrapped in portal furniture (~35 kB, as real portals)")
     parser.add_argument("--repeat", type=int, default=1,
-                        help="cold runs of the three crawlers, interleaved; medians reported")
+                        help="cold runs of the four crawlers, interleaved; medians reported")
     args = parser.parse_args()
     started = time.perf_counter()
     sites = [Site(i, args.articles, furniture=not args.no_furniture) for i in range(args.sites)]
@@ -437,7 +438,7 @@ def main() -> None:
             f'[[sources]]\nid = "site{s.index}"\nname = "Site {s.index}"\n'
             f'province = "Huế"\nurl = "{s.base}/tin"\n\n' for s in sites), encoding="utf-8")
         db = Path(tmp) / "bench.db"
-        # interleaved, so that a slow spell of the machine hits all three alike
+        # interleaved, so that a slow spell of the machine hits all four alike
         bares, naives, fasts, colds = [], [], [], []
         for attempt in range(args.repeat):
             bares.append(run_baseline(sites, "download"))
@@ -452,9 +453,9 @@ def main() -> None:
         bare, naive, fast, cold = (median_run(runs) for runs in (bares, naives, fasts, colds))
         # every article was first seen minutes ago: all are inside the 3-day recheck window,
         # so the re-run re-checks each one with a conditional GET (the worst case)
-        recheck = run_provwatch(sites, db, sources, recheck_days=3)
+        recheck = run_provwatch(sites, db, sources, recheck_days=3, workers=args.workers)
         # articles older than the window are not requested at all
-        rerun = run_provwatch(sites, db, sources, recheck_days=0)
+        rerun = run_provwatch(sites, db, sources, recheck_days=0, workers=args.workers)
     # to see new articles a run needs robots.txt, the first listing page, the feed and the
     # sitemap of each site; to see edits, one conditional GET per article in the window
     rerun_min = 4 * len(sites)
