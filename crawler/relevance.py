@@ -128,6 +128,7 @@ class Topic:
     practice: tuple[str, ...] = ()
     practice_words: int = 0
     practice_label: str = "practice"
+    off_subject: tuple[str, ...] = ()
     _index: _TopicIndex = field(init=False, repr=False, compare=False, hash=False)
 
     def __post_init__(self) -> None:
@@ -165,6 +166,10 @@ class _TopicIndex:
         for phrase in topic.practice:
             self.practice.setdefault(_key(fold(phrase)), []).append(phrase)
         self.practice_re = _phrase_pattern(topic.practice)
+        self.off_subject: dict[str, list[str]] = {}
+        for phrase in topic.off_subject:
+            self.off_subject.setdefault(_key(fold(phrase)), []).append(phrase)
+        self.off_subject_re = _phrase_pattern(topic.off_subject)
 
 
 @dataclass(frozen=True)
@@ -213,7 +218,7 @@ class Classification:
 # -- loading ---------------------------------------------------------------------------------
 _TOPIC_KEYS = {"id", "name", "threshold", "terms", "abbreviations", "supporting",
                "supporting_abbreviations", "lookalikes", "not_followed_by", "practice",
-               "practice_words", "practice_label"}
+               "practice_words", "practice_label", "off_subject"}
 _TERM_KEYS = {"weight", "not_followed_by"}
 
 
@@ -294,6 +299,7 @@ def _parse_topic(raw: Any, index: int, path: Path) -> Topic:
         lookalikes=_strings(raw.get("lookalikes", []), label, "lookalikes"),
         practice=practice, practice_words=practice_words,
         practice_label=nfc(practice_label).strip(),
+        off_subject=_strings(raw.get("off_subject", []), label, "off_subject"),
     )
 
 
@@ -552,14 +558,23 @@ def _score_topic(topic: Topic, prepared: list[_Text], unaccented: bool, body_wor
     parts = [part.copy() for part in prepared]  # each topic blanks its own copy
     _neutralise(index, parts, penalties)
     hits: list[TermHit] = []
-    body_hits: list[tuple[Term, int]] = []
+    body_hits: dict[Term, tuple[int, list[str]]] = {}  # term -> (count, parts it is in)
     listed_mentions = 0
     headline = False  # strong terms in title or lead, other than list items
+    strong_found: dict[str, str] = {}  # strong term -> the first part it is in (for practice)
+    elsewhere = _phrases_found(index.off_subject_re, index.off_subject, parts[0])
+    if elsewhere:
+        penalties.append(f"the title is about another subject ({', '.join(elsewhere)}): "
+                         f"title and lead terms count as body mentions, no "
+                         f"{topic.practice_label} rule")
     for part in parts:
         counts, listed = _strong_counts(index, part, unaccented, penalties)
         for term, n in counts.items():
-            if part.name == "body":
-                body_hits.append((term, n))
+            if n > listed.get(term, 0):
+                strong_found.setdefault(term.text, part.name)
+            if part.name == "body" or elsewhere:
+                seen, where = body_hits.get(term, (0, []))
+                body_hits[term] = (seen + n, where + [part.name])
                 continue
             if listed.get(term):  # a list item in the title or lead: body weight, once
                 hits.append(TermHit(term.text, part.name, listed[term], term.weight))
@@ -569,15 +584,15 @@ def _score_topic(topic: Topic, prepared: list[_Text], unaccented: bool, body_wor
                 headline = True
                 hits.append(TermHit(term.text, part.name, n,
                                     round(term.weight * _FACTORS[part.name], 2)))
-    occurrences = sum(n for _, n in body_hits) + listed_mentions
+    occurrences = sum(n for n, _ in body_hits.values()) + listed_mentions
     density = occurrences * 1000 / max(body_words, 1)
     scale = min(1.0, density / DENSITY_FULL)
     if body_hits and scale < 1.0:
         penalties.append(f"sparse: {occurrences} topic term(s) in {body_words} body words "
                          f"({density:.1f} per 1000), body points x{scale:.2f}")
-    for term, n in body_hits:
+    for term, (n, where) in body_hits.items():
         points = term.weight * min(1.0 + math.log(n), BODY_CAP) * scale
-        hits.append(TermHit(term.text, "body", n, round(points, 2)))
+        hits.append(TermHit(term.text, "+".join(where), n, round(points, 2)))
     score = sum(h.points for h in hits)
     if hits:
         seen: set[str] = set()
@@ -594,8 +609,8 @@ def _score_topic(topic: Topic, prepared: list[_Text], unaccented: bool, body_wor
         score *= PASSING_FACTOR
         penalties.append(f"passing mention: no topic term in title or lead (a list item "
                          f"aside) and one mention in all; score x{PASSING_FACTOR}")
-    if score < topic.threshold and index.practice_re is not None:
-        practice = _practice(topic, parts)
+    if score < topic.threshold and index.practice_re is not None and not elsewhere:
+        practice = _practice(topic, parts, strong_found)
         if practice is not None:
             hits.append(TermHit(practice[0], practice[1], practice[2],
                                 round(topic.threshold - score, 2)))
@@ -603,17 +618,22 @@ def _score_topic(topic: Topic, prepared: list[_Text], unaccented: bool, body_wor
     return round(score, 2), hits, penalties
 
 
-def _practice(topic: Topic, parts: list[_Text]) -> tuple[str, str, int] | None:
+def _practice(topic: Topic, parts: list[_Text], strong_found: dict[str, str]
+              ) -> tuple[str, str, int] | None:
     """A story told in everyday words: a practice phrase ("quét mã", "trên phần mềm") in the
-    title or lead, and at least ``practice_words`` distinct practice or supporting phrases in
-    the whole article. Returns (what to show, where the headline cue was, how many)."""
+    title or lead, and at least ``practice_words`` distinct practice, supporting or strong
+    phrases in the whole article. A strong term that fell short of the threshold ("bệnh án
+    điện tử" once in the body) is evidence of the same kind, and in the title or lead (not
+    as a list item) it is a cue too. Returns (what to show, where the cue was, how many)."""
     index = topic._index
     words: dict[str, None] = {}
     cue_in: list[str] = []
     for part in parts:
         found = _phrases_found(index.practice_re, index.practice, part)
-        if found and part.name != "body":
+        strong_here = [t for t, where in strong_found.items() if where == part.name]
+        if (found or strong_here) and part.name != "body":
             cue_in.append(part.name)
+        words.update(dict.fromkeys(strong_here))
         words.update(dict.fromkeys(found))
         words.update(dict.fromkeys(_support_found(index, part)))
     if not cue_in or len(words) < topic.practice_words:

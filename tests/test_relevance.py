@@ -263,6 +263,8 @@ _OK = 'id = "x"\nname = "X"\nthreshold = 3\n'
      "key 'practice_words' must be a whole number >= 1"),
     (f'[[topics]]\n{_OK}practice_label = 3\n[topics.terms]\n"a b" = 1\n', 0,
      "key 'practice_label' must be a non-empty string"),
+    (f'[[topics]]\n{_OK}off_subject = "lừa đảo"\n[topics.terms]\n"a b" = 1\n', 0,
+     "key 'off_subject' must be a list"),
     (f'[[topics]]\n{_OK}[topics.terms]\n"a b" = 1\n[[topics]]\n{_OK}[topics.terms]\n"c d" = 1\n',
      1, "key 'id' repeats"),
 ])
@@ -407,3 +409,40 @@ def test_a_team_topic_names_its_own_practice(tmp_path: Path) -> None:
     lead = "Công ty thay đồng hồ nước cho 500 hộ, hóa đơn tiền nước gửi qua tin nhắn."
     verdict = classify("Thay đồng hồ nước cho 500 hộ", lead, lead, load_topics(path))
     assert verdict.relevant and verdict.matched[0].startswith("dịch vụ nước (đồng hồ nước")
+
+
+def test_a_strong_term_short_of_the_threshold_counts_as_practice_evidence() -> None:
+    # "bệnh án điện tử" once in the body scores a passing mention; with the everyday cue in
+    # the lead it is the fourth distinct digital phrase that raises the story
+    title = "Khám bệnh ở trạm y tế xã không cần mang sổ"
+    lead = "Người bệnh chỉ cần đưa thẻ căn cước, nhân viên quét mã là thông tin hiện ra."
+    body = (lead + "\nTrạm đã dùng bệnh án điện tử cho bệnh nhân ngoại trú."
+            "\nĐơn thuốc được liên thông lên tuyến trên, người bệnh được hẹn lịch tái khám.")
+    verdict = classify(title, lead, body)
+    assert verdict.relevant and verdict.topic == "dx", verdict.explain()
+    practice = next(h for h in verdict.hits if h.term.startswith("thực hành số"))
+    assert "bệnh án điện tử" in practice.term and practice.count == 4
+
+
+def test_a_title_about_a_crime_takes_the_headline_weight_from_dx_words() -> None:
+    lead = ("Nhiều người nhận cuộc gọi yêu cầu cập nhật định danh điện tử mức 2 rồi cài một "
+            "ứng dụng theo đường link được gửi.")
+    body = (lead + "\nSau khi cài ứng dụng, điện thoại bị chiếm quyền điều khiển và tiền trong "
+            "tài khoản bị chuyển đi.\nCông an đề nghị người dân báo ngay khi nhận cuộc gọi lạ.")
+    scam = classify("Cảnh báo thủ đoạn giả danh công an đòi cập nhật định danh điện tử",
+                    lead, body)
+    assert not (scam.relevant and scam.topic == "dx"), scam.explain()
+    assert any("another subject (giả danh)" in p for p in scam.penalties)
+    assert all(h.where == "title+lead" for h in scam.hits if h.term == "định danh điện tử")
+    # the same words under a title about the service itself are DX news
+    news = classify("Hướng dẫn người dân cập nhật định danh điện tử mức 2", lead, body)
+    assert news.relevant and news.topic == "dx", news.explain()
+
+
+def test_a_crime_title_turns_the_practice_rule_off() -> None:
+    title = "Triệt phá đường dây cá độ bóng đá qua mạng"
+    lead = "Các đối tượng lập trang web, nhận tiền qua chuyển khoản và quản lý trên phần mềm."
+    body = lead + "\nNgười chơi đặt cược trên điện thoại, dữ liệu lưu trên máy chủ ở nước ngoài."
+    verdict = classify(title, lead, body)
+    assert not any(h.term.startswith("thực hành số") for h in verdict.hits), verdict.explain()
+    assert not (verdict.relevant and verdict.topic == "dx")
