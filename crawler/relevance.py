@@ -573,8 +573,8 @@ def _score_topic(topic: Topic, prepared: list[_Text], unaccented: bool, body_wor
             if n > listed.get(term, 0):
                 strong_found.setdefault(term.text, part.name)
             if part.name == "body" or elsewhere:
-                seen, where = body_hits.get(term, (0, []))
-                body_hits[term] = (seen + n, where + [part.name])
+                so_far, where = body_hits.get(term, (0, []))
+                body_hits[term] = (so_far + n, where + [part.name])
                 continue
             if listed.get(term):  # a list item in the title or lead: body weight, once
                 hits.append(TermHit(term.text, part.name, listed[term], term.weight))
