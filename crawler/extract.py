@@ -724,6 +724,12 @@ def _split_byline(lines: list[str], tree_author: str | None) -> tuple[list[str],
     return lines, tree_author
 
 
+# WordPress and most blog themes print the author element as "bởi Tên" / "by Name" /
+# "Đăng bởi: Tên"; the word is the theme's, not the author's
+_BY_PREFIX = re.compile(r"^(?:đăng bởi|viết bởi|người đăng|posted by|written by|bởi|by)"
+                        r"\s*[:：]?\s+", re.IGNORECASE)
+
+
 def _tree_author(tree: HtmlElement) -> str | None:
     for el in tree.iter():
         if not isinstance(el.tag, str):
@@ -731,7 +737,7 @@ def _tree_author(tree: HtmlElement) -> str | None:
         raw = f"{el.get('class', '')} {el.get('id', '')}".lower()
         if any(t in raw for t in ("author", "tacgia", "tac-gia", "byline", "writer")) \
                 and 2 <= _text_len(el) <= 80:
-            text = normalise(" ".join(el.itertext()))
+            text = _BY_PREFIX.sub("", normalise(" ".join(el.itertext())))
             match = BYLINE.match(text)
             return match.group("name").strip(" .") if match else text
     meta = _meta(tree, "author", "article:author", "dc.creator")

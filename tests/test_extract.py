@@ -157,6 +157,17 @@ def test_byline_becomes_author_and_leaves_the_text(line: str, author: str) -> No
     assert line not in got.text and got.text.endswith(PARA.strip())
 
 
+@pytest.mark.parametrize("shown", ["bởi Hoàng Anh", "Đăng bởi: Hoàng Anh", "by Hoàng Anh"])
+def test_a_theme_author_element_loses_its_by_word(shown: str) -> None:
+    # WordPress themes: <span class="byline">bởi <a rel="author">Name</a></span>
+    name = shown.rsplit(" ", 2)[-2:]
+    meta = (f"<div class='entry-meta'><span class='byline'>{shown.removesuffix(' '.join(name))}"
+            f"<a rel='author' href='/author/ha/'>{' '.join(name)}</a></span></div>")
+    got = extract_page(page(article(meta, f"<p>{PARA * 2}</p>", f"<p>{PARA}</p>")),
+                       "https://x.vn/a.html")
+    assert got.author == "Hoàng Anh"
+
+
 def test_footer_licence_and_source_credit_lines_are_not_text() -> None:
     html = page(article(f"<p>{PARA * 2}</p>", "<p>Nguồn tin: Báo Thừa Thiên Huế</p>")
                 + "<div class='bottom'>Giấy phép số 123/GP-BTTTT. Tổng biên tập: Nguyễn Văn A"
