@@ -100,7 +100,7 @@ def crawl_here(config: CrawlConfig) -> None:
 
     settings = build_settings(config)
     check_settings(settings)
-    process = AsyncCrawlerProcess(settings, install_root_handler=True)
+    process = AsyncCrawlerProcess(settings)  # installs the root log handler by default
     kwargs: dict[str, Any] = {"sources_file": config.sources_file}
     if config.urls:
         kwargs["urls"] = config.urls
