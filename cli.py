@@ -13,7 +13,7 @@ import sys
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 import click
 
@@ -44,6 +44,8 @@ Exit codes:
   {EXIT_SOURCES_FAILED}   the run completed but some sources failed (only with
       --fail-on-source-errors; without it such a run exits 0)
   {EXIT_LOCKED}  another provwatch run holds the lock on this database
+  143 stopped by SIGTERM (129: SIGHUP): the crawl closed cleanly, what it stored is
+      kept, alerts stay queued for the next run
 """
 
 logger = logging.getLogger("provwatch")
@@ -214,6 +216,7 @@ def _crawl(ctx: Context, store: Store, command: str, *, sources_file: str | None
            ) -> tuple[int, dict[str, Any]]:
     from crawler.runner import (
         CrawlConfig,
+        CrawlStopped,
         SettingsError,
         check_settings,
         crawl_in_child,
@@ -231,7 +234,10 @@ def _crawl(ctx: Context, store: Store, command: str, *, sources_file: str | None
     except SettingsError as exc:
         raise click.BadParameter(str(exc), param_hint="--set") from exc
     run_id = config.run_id = store.start_run(command, os.getpid())
-    code = crawl_in_child(config)
+    try:
+        code = crawl_in_child(config)
+    except CrawlStopped as stop:
+        _stopped(store, run_id, stop.signal_name, stop.crawl_exit)
     row = store.run_row(run_id)
     figures = json.loads(row["sources"]) if row.get("sources") else {}
     crawled = json.loads(row["summary"]) if row.get("summary") else {}
@@ -239,6 +245,24 @@ def _crawl(ctx: Context, store: Store, command: str, *, sources_file: str | None
         logger.error("the crawl process ended with exit code %s", code)
     return run_id, {"crawl_exit": code, "sources": figures,
                     "crawl_seconds": crawled.get("crawl_seconds")}
+
+
+def _stopped(store: Store, run_id: int, signal_name: str, crawl_exit: int) -> NoReturn:
+    """Record a run stopped by a signal, say what it kept, and exit 128 + the signal."""
+    import signal
+
+    row = store.run_row(run_id)
+    figures = json.loads(row["sources"]) if row.get("sources") else {}
+    code = 128 + int(signal.Signals[signal_name])
+    store.finish_run(run_id, status="stopped", exit_code=code,
+                     summary={"stopped_by": signal_name, "crawl_exit": crawl_exit},
+                     sources=figures)
+    _print_summary(run_id, figures, {}, None)
+    click.echo(f"provwatch: stopped by {signal_name}: the crawl closed cleanly (exit "
+               f"{crawl_exit}); what it stored is kept and its alerts stay queued for the "
+               f"next run", err=True)
+    store.close()
+    sys.exit(code)
 
 
 def _failed_sources(figures: dict[str, dict[str, int]]) -> dict[str, str]:

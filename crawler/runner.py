@@ -9,6 +9,10 @@ from __future__ import annotations
 
 import logging
 import multiprocessing
+import os
+import signal
+import threading
+import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -121,19 +125,82 @@ def crawl_here(config: CrawlConfig) -> None:
         raise SystemExit(1)
 
 
-def _child(config: CrawlConfig) -> None:
+class CrawlStopped(RuntimeError):
+    """The run was asked to stop (SIGTERM, SIGHUP) and its crawl has closed cleanly."""
+
+    def __init__(self, signal_name: str, crawl_exit: int) -> None:
+        super().__init__(signal_name)
+        self.signal_name = signal_name
+        self.crawl_exit = crawl_exit
+
+
+ORPHAN_POLL = 0.5  # seconds between checks that the process that started the crawl lives
+ORPHAN_FORCE_AFTER = 30.0  # a graceful stop that takes longer is forced (second SIGTERM)
+
+
+def _stop_when_orphaned(parent: int) -> None:
+    """Stop this crawl, as SIGTERM does, once the process that started it has gone.
+
+    A CLI killed outright (SIGKILL, the OOM killer) would leave its crawl running, writing
+    to the database after the run lock died with the CLI, beside the next run. Scrapy closes
+    the spider on SIGTERM (pipelines finish, figures recorded) and forces the stop on a
+    second one. Polling getppid works on every POSIX system; prctl(PR_SET_PDEATHSIG) would
+    be Linux only and kills without the clean close.
+    """
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(ORPHAN_POLL)
+        logging.getLogger(__name__).error(
+            "the provwatch process that started this crawl (pid %d) has gone: stopping the "
+            "crawl", parent)
+        os.kill(os.getpid(), signal.SIGTERM)
+        time.sleep(ORPHAN_FORCE_AFTER)
+        os.kill(os.getpid(), signal.SIGTERM)
+
+    threading.Thread(target=watch, name="provwatch-orphan-watch", daemon=True).start()
+
+
+def _child(config: CrawlConfig, parent: int) -> None:
     logging.getLogger().handlers.clear()
+    _stop_when_orphaned(parent)
     crawl_here(config)
 
 
+_STOP_SIGNALS = (signal.SIGTERM, signal.SIGHUP)
+
+
 def crawl_in_child(config: CrawlConfig, timeout: float | None = None) -> int:
-    """Run the crawl in a spawned process; returns its exit code (0 = crawl finished)."""
+    """Run the crawl in a spawned process; returns its exit code (0 = crawl finished).
+
+    SIGTERM or SIGHUP to this process (``timeout`` from cron, ``kill``, a closed terminal)
+    is passed on to the crawl, which stops cleanly; then CrawlStopped is raised.
+    """
     ctx = multiprocessing.get_context("spawn")
-    proc = ctx.Process(target=_child, args=(config,), name="provwatch-crawl")
-    proc.start()
-    proc.join(timeout)
-    if proc.is_alive():
-        proc.terminate()
-        proc.join(10)
-        return -1
-    return proc.exitcode if proc.exitcode is not None else -1
+    proc = ctx.Process(target=_child, args=(config, os.getpid()), name="provwatch-crawl")
+    received: list[str] = []
+
+    def pass_on(signum: int, frame: object) -> None:
+        received.append(signal.Signals(signum).name)
+        if proc.pid is not None and proc.is_alive():
+            os.kill(proc.pid, signal.SIGTERM)  # a second one forces Scrapy to stop
+
+    previous = {}
+    if threading.current_thread() is threading.main_thread():
+        previous = {sig: signal.signal(sig, pass_on) for sig in _STOP_SIGNALS}
+    try:
+        proc.start()
+        if received and proc.pid is not None:  # arrived while the process was starting
+            os.kill(proc.pid, signal.SIGTERM)
+        proc.join(timeout)
+        if proc.is_alive():
+            proc.terminate()
+            proc.join(10)
+            code = -1
+        else:
+            code = proc.exitcode if proc.exitcode is not None else -1
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+    if received:
+        raise CrawlStopped(received[0], code)
+    return code
