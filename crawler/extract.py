@@ -149,6 +149,9 @@ FURNITURE_LINE_PATTERNS = [re.compile(p) for p in (
     r"^(nguon|theo)\s*:\s*$",
     r"^(xem|doc) (them|tiep|chi tiet)\s*(>>|»|…|\.\.\.)?$",
     r"^copyright|^ban quyen( thuoc)?\b|^©",
+    # audio players ("Nghe đọc bài viết 00:00 / 03:12") and follow prompts
+    r"^(nghe doc bai|nghe bai viet|nghe audio|nghe noi dung|nghe ban tin)\b",
+    r"^(hay )?theo doi .{0,60}\btren (google news|zalo|facebook|youtube|tiktok)\b",
     # masthead/footer legal lines: licence, publisher, editor in chief
     r"giay phep (so|xuat ban|hoat dong|thiet lap)\b|^co quan chu quan\b|^co quan cua\b|"
     r"chiu trach nhiem (xuat ban|noi dung|chinh)\b|^tong bien tap\b",
@@ -156,6 +159,7 @@ FURNITURE_LINE_PATTERNS = [re.compile(p) for p in (
 # Patterns that need the punctuation (matched on the folded line as printed).
 LABELLED_LINE_PATTERNS = [re.compile(p) for p in (
     r"^(dia chi|dien thoai|fax|hotline|email)\s*:",
+    r"^(tu khoa|tags?|the tag)\s*[:：]",  # a tag line printed as text ("TAGS: a; b")
     # a source credit ("Nguồn tin: Báo ...") is metadata, not article text
     r"^nguon( tin| bai)?\s*:.{0,80}$",
 )]  # fmt: skip

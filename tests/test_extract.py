@@ -168,6 +168,17 @@ def test_a_theme_author_element_loses_its_by_word(shown: str) -> None:
     assert got.author == "Hoàng Anh"
 
 
+@pytest.mark.parametrize("line", [
+    "TAGS: chuyển đổi số; Tân Lập; VNeID", "Từ khóa: chuyển đổi số, VNeID",
+    "Nghe đọc bài viết 00:00 / 03:12", "Theo dõi Báo Lào Cai trên Google News",
+    "Hãy theo dõi Cổng thông tin điện tử tỉnh trên Zalo",
+])
+def test_tag_audio_and_follow_lines_are_not_text(line: str) -> None:
+    html = page(article(f"<p>{PARA * 2}</p>", f"<p>{line}</p>", f"<p>{LAST}</p>"))
+    got = extract_page(html, "https://x.vn/a.html")
+    assert line not in got.text and got.text.endswith(LAST.strip())
+
+
 def test_footer_licence_and_source_credit_lines_are_not_text() -> None:
     html = page(article(f"<p>{PARA * 2}</p>", "<p>Nguồn tin: Báo Thừa Thiên Huế</p>")
                 + "<div class='bottom'>Giấy phép số 123/GP-BTTTT. Tổng biên tập: Nguyễn Văn A"
