@@ -278,7 +278,7 @@ def _failed_sources(figures: dict[str, dict[str, int]]) -> dict[str, str]:
 SUMMARY_KEYS = ("requests", "listing_pages", "links_found", "articles_fetched", "new",
                 "updated", "unchanged", "duplicates", "rechecked", "not_modified",
                 "known_skipped", "duplicate_links", "budget_cut", "pagination_cut",
-                "pagination_stopped_known", "trap_cut", "sitemap_cut")
+                "pagination_stopped_known", "trap_cut", "sitemap_cut", "other_page")
 
 
 def _print_summary(run_id: int, figures: dict[str, dict[str, int]], failed: dict[str, str],

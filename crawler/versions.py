@@ -78,6 +78,36 @@ def is_change(old_title: str | None, old_key: str | None, new_title: str | None,
     return old_key != new_key or title_key(old_title) != title_key(new_title)
 
 
+OTHER_PAGE_TITLE = 0.5  # an edited headline keeps at least half its words
+OTHER_PAGE_TEXT = 0.2  # an edited article keeps at least a fifth of its word 3-grams
+
+
+def _share(a: set[str] | set[tuple[str, ...]], b: set[str] | set[tuple[str, ...]]) -> float:
+    """How much of the smaller set the other holds (1.0: one contains the other)."""
+    return len(a & b) / min(len(a), len(b)) if a and b else 0.0
+
+
+def _trigrams(text: str) -> set[tuple[str, ...]]:
+    words = [w for line in stable_lines(text) for w in _content(line).split()]
+    return {tuple(words[i:i + 3]) for i in range(max(len(words) - 2, 1))} if words else set()
+
+
+def is_other_page(old_title: str | None, old_text: str, new_title: str | None,
+                  new_text: str) -> bool:
+    """Whether a known article's URL now shows another page, not an edit of the article.
+
+    Portals answer 200 with a maintenance notice, a "bài viết không tồn tại" page or their
+    home page where an article was; stored as a version, that would replace the article
+    and alert as a change. An edit keeps most of its headline or a good part of its
+    sentences; a page that shares neither is something else.
+    """
+    old_words = set(title_key(old_title).split())
+    new_words = set(title_key(new_title).split())
+    if _share(old_words, new_words) >= OTHER_PAGE_TITLE:
+        return False
+    return _share(_trigrams(old_text), _trigrams(new_text)) < OTHER_PAGE_TEXT
+
+
 def text_diff(old_title: str | None, old_text: str, new_title: str | None, new_text: str,
               *, max_lines: int = MAX_DIFF_LINES) -> str:
     """A unified diff of title and paragraphs, cut at ``max_lines`` changed lines."""

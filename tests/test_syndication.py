@@ -169,3 +169,33 @@ def test_fingerprints_join_copies_and_separate_stock_phrase_articles() -> None:
     assert release.jaccard(excerpt.signature) >= 0.55
     assert release.jaccard(other.signature) < 0.3
     assert set(release.buckets) & set(copy.buckets)
+
+
+def test_a_page_that_replaced_the_article_is_no_version_and_no_alert(
+        tmp_path: Path, three_sites: list[SiteServer], webhook: WebhookServer) -> None:
+    portal = three_sites[0]
+    sources = write_sources(tmp_path / "s.toml", [
+        {"id": "portal", "name": "Cổng", "province": "Lào Cai", "url": f"{portal.base}/tin"}])
+    db = tmp_path / "p.db"
+    args = ["--db", str(db), *FAST, "run", "--sources", str(sources), "--notify", webhook.url]
+    assert CliRunner().invoke(main, args).exit_code == 0
+    assert len(webhook.received) == 1
+    article = portal.routes[ARTICLE]
+    # the portal answers 200 with its maintenance notice where the article was
+    portal.routes[ARTICLE] = Page(article_html(
+        "Trang đang được bảo trì", ["Hệ thống đang được nâng cấp để phục vụ bạn đọc tốt hơn. "
+                                    "Xin vui lòng quay lại sau ít phút. Xin cảm ơn quý vị!"], ""))
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code == 0, result.output
+    assert "0 updated" in result.output and "other_page=1" in result.output, result.output
+    assert len(webhook.received) == 1
+    store = Store(db)
+    stored = next(r for r in store.iter_articles() if r["url"].endswith(ARTICLE))
+    assert stored["title"] == "Lào Cai triển khai kế hoạch chuyển đổi số năm 2024"
+    assert len(store.versions(stored["id"])) == 1
+    # the article is back: the stored validators are still the article's, so the portal
+    # answers 304 and nothing changes
+    portal.routes[ARTICLE] = article
+    result = CliRunner().invoke(main, args)
+    assert "0 updated" in result.output and "other_page" not in result.output, result.output
+    assert "not_modified=2" in result.output and len(webhook.received) == 1

@@ -4,7 +4,14 @@ from __future__ import annotations
 
 import pytest
 
-from crawler.versions import change_summary, is_change, is_volatile, text_diff, text_key
+from crawler.versions import (
+    change_summary,
+    is_change,
+    is_other_page,
+    is_volatile,
+    text_diff,
+    text_key,
+)
 
 BODY = ("Năm 2023, tỉnh đã cung cấp 1.342 dịch vụ công trực tuyến toàn trình, tỷ lệ hồ sơ "
         "nộp trực tuyến đạt 68%.\nTrung tâm IOC đã kết nối 1.200 camera.")
@@ -55,3 +62,19 @@ def test_summary_is_short_for_a_rewrite() -> None:
     old = "\n".join(f"Đoạn {i} nói về chuyển đổi số của tỉnh, " * 5 for i in range(30))
     new = "\n".join(f"Đoạn mới {i} nói về kinh tế số và xã hội số, " * 5 for i in range(30))
     assert len(change_summary(text_diff("A", old, "B", new))) <= 600
+
+
+def test_another_page_at_the_articles_url_is_told_from_an_edit() -> None:
+    title = "Xã Bình Minh đưa dịch vụ công trực tuyến đến từng hộ dân"
+    text = ("Tổ công nghệ số cộng đồng xã Bình Minh đã hướng dẫn hơn 1.200 hộ dân nộp hồ sơ "
+            "trên Cổng dịch vụ công quốc gia trong tháng 11.\nTỷ lệ hồ sơ trực tuyến toàn "
+            "trình đạt 78%, tăng gấp đôi so với đầu năm.")
+    notice = "Hệ thống đang được nâng cấp. Xin vui lòng quay lại sau ít phút."
+    assert is_other_page(title, text, "Trang đang được bảo trì", notice)
+    assert is_other_page(title, text, "Trang chủ", "Tin mới\nXã Tân Lập ra mắt chợ 4.0")
+    # edits: a new headline over the same text, new text under the same headline,
+    # a headline reworded with the text corrected
+    assert not is_other_page(title, text, "Người dân Bình Minh làm thủ tục tại nhà", text)
+    assert not is_other_page(title, text, title, notice)
+    assert not is_other_page(title, text, "Xã Bình Minh đưa DVC trực tuyến đến 1.200 hộ dân",
+                             text.replace("78%", "81%") + "\nXã sẽ sơ kết vào tháng 3.")
