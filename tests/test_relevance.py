@@ -57,7 +57,7 @@ def test_labelled_set_is_balanced_and_covers_the_traps() -> None:
     for name in ("relevance_holdout.jsonl", "relevance_holdout3.jsonl",
                  "relevance_holdout4.jsonl", "relevance_holdout5.jsonl",
                  "relevance_holdout6.jsonl", "relevance_holdout7.jsonl",
-                 "relevance_holdout9.jsonl"):
+                 "relevance_holdout8.jsonl", "relevance_holdout9.jsonl"):
         holdout = _items(name)
         assert len(holdout) >= 10 and sum(i["label"] for i in holdout) * 2 == len(holdout)
         assert not [i["title"] for i in holdout if i["title"] in seen], name
