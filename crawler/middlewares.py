@@ -76,6 +76,14 @@ class IncrementalMiddleware:
         if request.meta.get(ROLE) != "article" or request.meta.get("provwatch_forced"):
             return None
         key = canonical_url(request.url)
+        asked_for = request.meta.get("provwatch_conditional")
+        if asked_for and asked_for != key:
+            # a redirect copied the article's validators to another address (the home page,
+            # a "not found" page): a 304 from there would say the article is unchanged
+            for header in (b"If-None-Match", b"If-Modified-Since"):
+                request.headers.pop(header, None)
+            request.meta.pop("provwatch_conditional")
+            request.meta.pop("handle_httpstatus_list", None)
         if request.meta.get("retry_times") and key in self.seen_this_run:
             return None  # a retry of this run's own request (validators already set)
         if key in self.seen_this_run:
@@ -98,7 +106,7 @@ class IncrementalMiddleware:
         if last_modified:
             request.headers[b"If-Modified-Since"] = last_modified.encode("latin-1")
         request.meta["handle_httpstatus_list"] = [304]
-        request.meta["provwatch_conditional"] = True
+        request.meta["provwatch_conditional"] = key  # the address the validators belong to
         return None
 
     def process_response(self, request: Request, response: Response) -> Response:

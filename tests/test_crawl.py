@@ -132,6 +132,28 @@ def test_unchanged_rerun_downloads_no_article_body(tmp_path: Path) -> None:
         site.stop()
 
 
+def test_validators_do_not_follow_a_redirect_to_another_address(tmp_path: Path) -> None:
+    # a known article now redirects to the home page, and the home page answers any
+    # conditional GET with 304 (a static server comparing dates): that 304 is not the
+    # article's, so the validators must not be sent there
+    site = SiteServer(site_routes()).start()
+    moved = "/tin/bai-tren-danh-muc-trang-mot-100001.html"
+    try:
+        crawl(tmp_path, site)
+        site.routes[moved] = Page("", status=302, headers={"Location": "/trang-chu-moi"})
+        site.routes["/trang-chu-moi"] = lambda handler: Page("", status=304) if (
+            handler.headers.get("If-Modified-Since") or handler.headers.get("If-None-Match")
+        ) else Page("<html><body><p>Trang chủ</p></body></html>")
+        before = len(site.requests)
+        _, figures = crawl(tmp_path, site)
+        home = [h for _, p, h in site.requests[before:] if p == "/trang-chu-moi"]
+        assert home and not any("If-None-Match" in h or "If-Modified-Since" in h
+                                for h in home)
+        assert figures["not_modified"] == 4, figures  # the four articles still in place
+    finally:
+        site.stop()
+
+
 def test_robots_txt_is_fetched_once_and_its_sitemaps_read(tmp_path: Path) -> None:
     site = SiteServer(site_routes()).start()
     try:
