@@ -17,7 +17,9 @@ VN_TZ = timezone(timedelta(hours=7), "+07:00")
 
 _DMY = r"(?P<d>\d{1,2})\s*[/.\-]\s*(?P<m>\d{1,2})\s*[/.\-]\s*(?P<y>\d{4})"
 _HM = r"(?P<H>\d{1,2})\s*(?:[:hg]\s*(?P<M>\d{2}))(?:\s*:\s*(?P<S>\d{2}))?\s*(?P<ampm>am|pm|sa|ch)?"
-_VERBAL = (r"ngay\s+(?P<d>\d{1,2})\s+thang\s+(?P<m>\d{1,2})\s+nam\s+(?P<y>\d{4})")
+# "ngày 6 tháng 4 năm 2022", "6 tháng 4, 2022", "6 tháng 4 năm 2022"
+_VERBAL = (r"(?:ngay\s+)?(?P<d>\d{1,2})\s+thang\s+(?P<m>\d{1,2})\s*(?:,|nam)\s*"
+           r"(?P<y>\d{4})")
 # "10:15, Thứ Năm 03/12/2026": a weekday may sit between a time and its date
 _WEEKDAY = r"(?:thu\s*(?:hai|ba|tu|nam|sau|bay|[2-7])|chu\s*nhat)"
 # time before or after the date, with optional separators/words between them
@@ -92,7 +94,7 @@ def parse_vietnamese_date(text: str) -> datetime | None:
     """Parse one date string, day first, into an aware datetime at +07:00 (or None).
 
     Accepts ``Thứ hai, 08/05/2023 18:14``, ``06/10/2021 | 21:08``, ``14:32 ngày 12/03/2024``,
-    ``Sáng 6/4/2022``, ``ngày 6 tháng 4 năm 2022``, and ISO 8601.
+    ``Sáng 6/4/2022``, ``ngày 6 tháng 4 năm 2022``, ``6 tháng 4, 2022``, and ISO 8601.
     """
     if not text:
         return None

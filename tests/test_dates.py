@@ -21,6 +21,8 @@ from crawler.dates import VN_TZ, find_published_in_text, parse_iso, parse_vietna
     ("Chủ nhật, 01/12/2024 - 07:05", "2024-12-01T07:05:00+07:00"),
     ("12-03-2024 9h30", "2024-03-12T09:30:00+07:00"),
     ("ngày 6 tháng 4 năm 2022", "2022-04-06T00:00:00+07:00"),
+    ("3 tháng 12, 2026", "2026-12-03T00:00:00+07:00"),
+    ("Thứ Năm, 3 tháng 12 năm 2026 08:15", "2026-12-03T08:15:00+07:00"),
     ("Thu hai, 08/05/2023 18:14", "2023-05-08T18:14:00+07:00"),  # no diacritics
 ])
 def test_shapes_parse_day_first(text: str, iso: str) -> None:
