@@ -104,27 +104,44 @@ def test_killed_mid_send_then_rerun_delivers_each_alert_once_per_target(
         hook.stop()
 
 
+def slow_portal(delay: float) -> tuple[SiteServer, Page]:
+    """The test portal with one article answering after ``delay`` seconds (and that
+    article's page as it normally is)."""
+    routes = portal_routes()
+    article = routes[HATINH]
+    routes[HATINH] = Page(article.body, delay=delay)
+    return SiteServer(routes).start(), article
+
+
+def run_until_two_articles(tmp_path: Path, site: SiteServer, webhook: WebhookServer
+                           ) -> tuple[Path, Path, subprocess.Popen[str]]:
+    """A run of the CLI, caught once it has stored two of the portal's three articles."""
+    sources = write_sources(tmp_path / "s.toml", [
+        {"id": "tn", "name": "Thử nghiệm", "province": "Lào Cai",
+         "url": f"{site.base}/tin-tuc"}])
+    db = tmp_path / "p.db"
+    proc = start_run(db, sources, webhook.url)
+    wait_for(lambda: count_rows(db, "articles") >= 2)
+    return db, sources, proc
+
+
+def rerun_delivers_each_alert_once(db: Path, sources: Path, webhook: WebhookServer) -> None:
+    proc = start_run(db, sources, webhook.url)
+    out, _ = proc.communicate(timeout=120)
+    assert proc.returncode == 0, out  # the lock of the earlier run was free
+    assert len(webhook.received) == 2 and len(set(titles(webhook.received))) == 2
+
+
 def test_killed_mid_crawl_then_rerun_delivers_every_alert_once(
         tmp_path: Path, webhook: WebhookServer) -> None:
-    routes = portal_routes()
-    slow = routes[HATINH]
-    routes[HATINH] = Page(slow.body, delay=20)  # the crawl hangs on this article
-    site = SiteServer(routes).start()
+    site, article = slow_portal(delay=20)  # the crawl hangs on this article
     try:
-        sources = write_sources(tmp_path / "s.toml", [
-            {"id": "tn", "name": "Thử nghiệm", "province": "Lào Cai",
-             "url": f"{site.base}/tin-tuc"}])
-        db = tmp_path / "p.db"
-        proc = start_run(db, sources, webhook.url)
-        wait_for(lambda: count_rows(db, "articles") >= 2)
+        db, sources, proc = run_until_two_articles(tmp_path, site, webhook)
         kill(proc)  # killed mid-crawl: two articles and one alert stored, nothing sent
         assert webhook.received == []
         assert count_rows(db, "alerts") == 1
-        site.routes[HATINH] = slow
-        proc = start_run(db, sources, webhook.url)
-        out, _ = proc.communicate(timeout=120)
-        assert proc.returncode == 0, out  # the stale lock of the killed run was taken over
-        assert len(webhook.received) == 2 and len(set(titles(webhook.received))) == 2
+        site.routes[HATINH] = article
+        rerun_delivers_each_alert_once(db, sources, webhook)
         assert count_rows(db, "articles") == 3
     finally:
         site.stop()

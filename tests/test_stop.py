@@ -8,9 +8,15 @@ import signal
 import sqlite3
 from pathlib import Path
 
-from tests.conftest import portal_routes, write_sources
-from tests.localservers import Page, SiteServer, WebhookServer
-from tests.test_outbox_crash import HATINH, count_rows, start_run, titles, wait_for
+from tests.localservers import WebhookServer
+from tests.test_outbox_crash import (
+    HATINH,
+    count_rows,
+    rerun_delivers_each_alert_once,
+    run_until_two_articles,
+    slow_portal,
+    wait_for,
+)
 
 
 def children(pid: int) -> set[int]:
@@ -44,23 +50,11 @@ def run_status(db: Path) -> tuple[str, int | None]:
     return status, code
 
 
-def slow_portal(delay: float) -> tuple[SiteServer, Page]:
-    routes = portal_routes()
-    article = routes[HATINH]
-    routes[HATINH] = Page(article.body, delay=delay)  # in flight when the signal comes
-    return SiteServer(routes).start(), article
-
-
 def test_sigterm_to_the_cli_stops_the_crawl_cleanly_and_keeps_its_alerts(
         tmp_path: Path, webhook: WebhookServer) -> None:
     site, article = slow_portal(delay=4)
     try:
-        sources = write_sources(tmp_path / "s.toml", [
-            {"id": "tn", "name": "Thử nghiệm", "province": "Lào Cai",
-             "url": f"{site.base}/tin-tuc"}])
-        db = tmp_path / "p.db"
-        proc = start_run(db, sources, webhook.url)
-        wait_for(lambda: count_rows(db, "articles") >= 2)
+        db, sources, proc = run_until_two_articles(tmp_path, site, webhook)
         crawl = children(proc.pid)
         proc.send_signal(signal.SIGTERM)  # the CLI only, as `timeout` or `kill` sends it
         out, _ = proc.communicate(timeout=60)
@@ -70,10 +64,7 @@ def test_sigterm_to_the_cli_stops_the_crawl_cleanly_and_keeps_its_alerts(
         assert run_status(db) == ("stopped", 143)
         assert webhook.received == [] and count_rows(db, "alerts") >= 1  # kept, not sent
         site.routes[HATINH] = article
-        proc = start_run(db, sources, webhook.url)
-        out, _ = proc.communicate(timeout=120)
-        assert proc.returncode == 0, out
-        assert len(webhook.received) == 2 and len(set(titles(webhook.received))) == 2
+        rerun_delivers_each_alert_once(db, sources, webhook)
         assert count_rows(db, "articles") == 3
     finally:
         site.stop()
@@ -83,13 +74,8 @@ def test_a_cli_killed_outright_takes_its_crawl_with_it(
         tmp_path: Path, webhook: WebhookServer) -> None:
     site, article = slow_portal(delay=8)
     try:
-        sources = write_sources(tmp_path / "s.toml", [
-            {"id": "tn", "name": "Thử nghiệm", "province": "Lào Cai",
-             "url": f"{site.base}/tin-tuc"}])
-        db = tmp_path / "p.db"
-        proc = start_run(db, sources, webhook.url)
-        wait_for(lambda: count_rows(db, "articles") >= 2)
-        crawl = children(proc.pid) - {proc.pid}
+        db, sources, proc = run_until_two_articles(tmp_path, site, webhook)
+        crawl = children(proc.pid)
         assert crawl, "the crawl process was not found"
         os.kill(proc.pid, signal.SIGKILL)  # the CLI alone (the OOM killer, kill -9)
         proc.wait(10)
@@ -99,9 +85,6 @@ def test_a_cli_killed_outright_takes_its_crawl_with_it(
         assert status == "crawled:shutdown", status
         assert webhook.received == []
         site.routes[HATINH] = article
-        proc = start_run(db, sources, webhook.url)
-        out, _ = proc.communicate(timeout=120)
-        assert proc.returncode == 0, out
-        assert len(webhook.received) == 2 and len(set(titles(webhook.received))) == 2
+        rerun_delivers_each_alert_once(db, sources, webhook)
     finally:
         site.stop()

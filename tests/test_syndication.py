@@ -118,15 +118,22 @@ def test_syndicated_copies_are_one_story_and_distinct_articles_stay_apart(
     assert sum(json.loads(line)["duplicate_of"] is not None for line in export) == 2
 
 
-def test_edit_is_one_version_and_a_counter_is_no_change(
-        tmp_path: Path, three_sites: list[SiteServer], webhook: WebhookServer) -> None:
-    portal = three_sites[0]
+def first_run_of_the_portal(tmp_path: Path, portal: SiteServer, webhook: WebhookServer
+                            ) -> tuple[Path, Path, list[str]]:
+    """The portal crawled once (one DX article, one alert): its db, sources and run args."""
     sources = write_sources(tmp_path / "s.toml", [
         {"id": "portal", "name": "Cổng", "province": "Lào Cai", "url": f"{portal.base}/tin"}])
     db = tmp_path / "p.db"
     args = ["--db", str(db), *FAST, "run", "--sources", str(sources), "--notify", webhook.url]
     assert CliRunner().invoke(main, args).exit_code == 0
     assert len(webhook.received) == 1
+    return db, sources, args
+
+
+def test_edit_is_one_version_and_a_counter_is_no_change(
+        tmp_path: Path, three_sites: list[SiteServer], webhook: WebhookServer) -> None:
+    portal = three_sites[0]
+    db, sources, args = first_run_of_the_portal(tmp_path, portal, webhook)
     title = "Lào Cai triển khai kế hoạch chuyển đổi số năm 2024"
     # only the visitor counter changes: not a change
     portal.routes[ARTICLE] = Page(article_html(title, RELEASE, "", counter=98765))
@@ -174,12 +181,7 @@ def test_fingerprints_join_copies_and_separate_stock_phrase_articles() -> None:
 def test_a_page_that_replaced_the_article_is_no_version_and_no_alert(
         tmp_path: Path, three_sites: list[SiteServer], webhook: WebhookServer) -> None:
     portal = three_sites[0]
-    sources = write_sources(tmp_path / "s.toml", [
-        {"id": "portal", "name": "Cổng", "province": "Lào Cai", "url": f"{portal.base}/tin"}])
-    db = tmp_path / "p.db"
-    args = ["--db", str(db), *FAST, "run", "--sources", str(sources), "--notify", webhook.url]
-    assert CliRunner().invoke(main, args).exit_code == 0
-    assert len(webhook.received) == 1
+    db, _, args = first_run_of_the_portal(tmp_path, portal, webhook)
     article = portal.routes[ARTICLE]
     # the portal answers 200 with its maintenance notice where the article was
     portal.routes[ARTICLE] = Page(article_html(
