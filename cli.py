@@ -278,7 +278,8 @@ def _failed_sources(figures: dict[str, dict[str, int]]) -> dict[str, str]:
 SUMMARY_KEYS = ("requests", "listing_pages", "links_found", "articles_fetched", "new",
                 "updated", "unchanged", "duplicates", "rechecked", "not_modified",
                 "known_skipped", "duplicate_links", "budget_cut", "pagination_cut",
-                "pagination_stopped_known", "trap_cut", "sitemap_cut", "other_page")
+                "pagination_stopped_known", "trap_cut", "sitemap_cut", "other_page",
+                "moved_host")
 
 
 def _print_summary(run_id: int, figures: dict[str, dict[str, int]], failed: dict[str, str],
@@ -470,13 +471,14 @@ def extract(page: str, url: str | None, as_json: bool, topics: str | None,
     """
     from crawler.analyse import analyse_html
     from crawler.extract import ExtractionError
-    from crawler.fetch import FetchError, fetch_page
+    from crawler.fetch import FetchError, fetch
     from crawler.relevance import TopicFileError, load_topics
 
     try:
         if page.startswith(("http://", "https://")):
-            body = fetch_page(page)
-            url = url or page
+            fetched = fetch(page)
+            body = fetched.body
+            url = url or fetched.url  # after redirects, as the crawl stores it
         else:
             body = Path(page).read_bytes()
             url = url or Path(page).resolve().as_uri()

@@ -8,8 +8,9 @@ from urllib.parse import urljoin
 
 from parsel import Selector
 
-from crawler.fetch import FetchError, fetch_page
+from crawler.fetch import FetchError, fetch, fetch_page
 from crawler.sources import Source
+from crawler.urls import same_site
 
 
 @dataclass
@@ -23,13 +24,19 @@ class SourceCheck:
     not_taken: list[tuple[int, str]] = field(default_factory=list)
     next_page: str | None = None
     robots: str = "not checked"
+    redirected_to: str | None = None
 
     def render(self) -> str:
         head = f"{self.source.id} ({self.source.url})"
         if not self.ok:
             return f"{head}\n  FAILED: {self.error}"
-        lines = [head,
-                 f"  robots.txt: {self.robots}",
+        lines = [head]
+        if self.redirected_to:
+            moved = not same_site(self.redirected_to, self.source.url)
+            lines.append(f"  redirected to: {self.redirected_to}" + (
+                " (another host: the crawl follows it; update url in the sources file)"
+                if moved else ""))
+        lines += [f"  robots.txt: {self.robots}",
                  f"  feeds: {', '.join(self.feeds) or 'none announced'}",
                  f"  sitemaps: {', '.join(self.sitemaps) or 'none in robots.txt'}",
                  f"  article links on the start page: {len(self.article_links)}"]
@@ -47,20 +54,24 @@ def check_source(source: Source) -> SourceCheck:
 
     report = SourceCheck(source)
     try:
-        body = fetch_page(source.url)
+        page = fetch(source.url)
     except FetchError as exc:
         report.error = str(exc)
         return report
-    sel = Selector(text=body.decode("utf-8", errors="replace"))
+    # links resolve against the address the start page was served from, as in the crawl
+    base = page.url
+    if base != source.url:
+        report.redirected_to = base
+    sel = Selector(text=page.body.decode("utf-8", errors="replace"))
     pattern = re.compile(source.article_pattern) if source.article_pattern else None
     report.ok = True
-    report.feeds = list(dict.fromkeys([*source.feeds, *announced_feeds(sel, source.url)]))
-    report.article_links = article_links(sel, source.url, source.url, pattern)
+    report.feeds = list(dict.fromkeys([*source.feeds, *announced_feeds(sel, base)]))
+    report.article_links = article_links(sel, base, base, pattern)
     if not report.article_links and pattern is None:
-        report.not_taken = links_not_taken(sel, source.url, source.url)
-    report.next_page = next_page(sel, source.url, source.url)
+        report.not_taken = links_not_taken(sel, base, base)
+    report.next_page = next_page(sel, base, base)
     try:
-        robots = fetch_page(urljoin(source.url, "/robots.txt")).decode("utf-8", "replace")
+        robots = fetch_page(urljoin(base, "/robots.txt")).decode("utf-8", "replace")
         report.robots = "found"
         report.sitemaps = list(dict.fromkeys([*source.sitemaps, *re.findall(
             r"(?im)^\s*sitemap:\s*(\S+)", robots)]))

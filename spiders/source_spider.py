@@ -101,6 +101,8 @@ class SourceSpider(scrapy.Spider):
         self.robots_by_middleware = False
         # set by crawler.middlewares.IncrementalMiddleware when the spider opens
         self.incremental: Any = None
+        # hosts a source's own requests were redirected to (a portal that moved domain)
+        self.moved_to: dict[str, set[str]] = {}
 
     @classmethod
     def from_crawler(cls, crawler: Any, *args: Any, **kwargs: Any) -> SourceSpider:
@@ -204,6 +206,38 @@ class SourceSpider(scrapy.Spider):
     def _source(self, response: Response) -> Source:
         return self.by_id[response.meta[META_SOURCE]]
 
+    def _site(self, response: Response, source: Source) -> str:
+        """The site a listing's links are judged against: the source's own, or the host
+        that a redirect of the source's own request led to.
+
+        Portals move domain (after the 2025 merger many provincial sites redirect to the
+        merged province's); judged against the configured host, every link on the new
+        one would be off-site and the source would silently yield nothing.
+        """
+        return self._adopt(response.url, response.meta.get("redirect_urls"), source)
+
+    def _adopt(self, url: str, redirected_from: list[str] | None, source: Source) -> str:
+        if same_site(url, source.url):
+            return source.url
+        host = (urlsplit(url).hostname or "").lower()
+        hosts = self.moved_to.setdefault(source.id, set())
+        if host in hosts:
+            return url
+        if not redirected_from:
+            return source.url
+        hosts.add(host)
+        self.count(source.id, "moved_host")
+        self.logger.warning(
+            "source %s: %s redirects to %s on another host; links there are taken as "
+            "the source's (update its url in the sources file)", source.id,
+            redirected_from[0], url)
+        return url
+
+    def _on_site(self, url: str, source: Source) -> bool:
+        """On the source's host, or on a host its own requests were redirected to."""
+        return same_site(url, source.url) or any(
+            same_site(url, f"http://{host}/") for host in self.moved_to.get(source.id, ()))
+
     def parse_listing(self, response: Response) -> Iterable[Any]:
         source = self._source(response)
         if not isinstance(response, TextResponse):
@@ -213,23 +247,24 @@ class SourceSpider(scrapy.Spider):
         state = self.state.setdefault(source.id, SourceState())
         state.listings.add(canonical_url(response.url))
         pattern = re.compile(source.article_pattern) if source.article_pattern else None
-        links = article_links(response.selector, response.url, source.url, pattern)
+        site = self._site(response, source)
+        links = article_links(response.selector, response.url, site, pattern)
         self.count(source.id, "links_found", len(links))
         # links still worth a request: not stored yet, or stored inside the recheck window
         wanted = [u for u in links if self._status(canonical_url(u)) != "known"]
         yield from self.article_requests(source, links)
         for feed in announced_feeds(response.selector, response.url):
-            if same_site(feed, source.url):
+            if self._on_site(feed, source):
                 req = self._request(feed, source, "feed", self.parse_feed)
                 if req is not None:
                     yield req
-        yield from self._follow_pagination(response, source, links, wanted)
+        yield from self._follow_pagination(response, source, site, links, wanted)
 
-    def _follow_pagination(self, response: TextResponse, source: Source, links: list[str],
-                           wanted: list[str]) -> Iterable[scrapy.Request]:
+    def _follow_pagination(self, response: TextResponse, source: Source, site: str,
+                           links: list[str], wanted: list[str]) -> Iterable[scrapy.Request]:
         state = self.state[source.id]
         page = int(response.meta.get("page", 1))
-        following = next_page(response.selector, response.url, source.url)
+        following = next_page(response.selector, response.url, site)
         repeated = bool(links) and tuple(links) == state.last_links
         state.last_links = tuple(links)
         if not following:
@@ -276,6 +311,7 @@ class SourceSpider(scrapy.Spider):
 
     def parse_feed(self, response: Response) -> Iterable[Any]:
         source = self._source(response)
+        self._site(response, source)  # a feed redirected to a new host moves the source
         parsed = feedparser.parse(response.body)
         links = [e.get("link") for e in parsed.entries if e.get("link")]
         self.count(source.id, "feed_entries", len(links))
@@ -284,10 +320,11 @@ class SourceSpider(scrapy.Spider):
             return
         yield from self.article_requests(
             source, [urljoin(response.url, str(u)) for u in links
-                     if same_site(urljoin(response.url, str(u)), source.url)])
+                     if self._on_site(urljoin(response.url, str(u)), source)])
 
     def parse_sitemap(self, response: Response) -> Iterable[Any]:
         source = self._source(response)
+        self._site(response, source)  # a sitemap redirected to a new host moves the source
         body = response.body
         if body[:2] == b"\x1f\x8b":  # sitemap.xml.gz, served as a file (not Content-Encoding)
             try:
@@ -312,7 +349,7 @@ class SourceSpider(scrapy.Spider):
             if depth > self.sitemap_depth:
                 self.count(source.id, "trap_cut", len(locs))  # index of indexes of ...
                 return
-            children = [u for u in locs if same_site(u, source.url)]
+            children = [u for u in locs if self._on_site(u, source)]
             children.sort(key=lambda u: "news" not in u.lower())  # stable: news first
             if len(children) > self.max_sitemaps:
                 self.count(source.id, "sitemap_cut", len(children) - self.max_sitemaps)
@@ -322,7 +359,7 @@ class SourceSpider(scrapy.Spider):
                 if req is not None:
                     yield req
             return
-        urls = [u for u in locs if same_site(u, source.url)]
+        urls = [u for u in locs if self._on_site(u, source)]
         self.count(source.id, "sitemap_entries", len(urls))
         yield from self.article_requests(source, urls)
 
@@ -332,6 +369,9 @@ class SourceSpider(scrapy.Spider):
         if source_id not in self.by_id or self.recrawl_urls:
             return
         source = self.by_id[source_id]
+        # the request that asked for robots.txt; a redirect of the source's own start page
+        # to a new host gets here before that page is parsed
+        self._adopt(request.url, request.meta.get("redirect_urls"), source)
         parser = getattr(robotparser, "rp", None)
         sitemaps = list(getattr(parser, "sitemaps", ()) or ())
         base = f"{urlsplit(request.url).scheme}://{urlsplit(request.url).netloc}/robots.txt"
@@ -346,7 +386,7 @@ class SourceSpider(scrapy.Spider):
             source, list(sitemap_urls_from_robots(response.body, base_url=response.url)))
 
     def _robots_sitemaps(self, source: Source, urls: list[str]) -> Iterable[scrapy.Request]:
-        for url in [u for u in urls if same_site(u, source.url)][: self.max_sitemaps]:
+        for url in [u for u in urls if self._on_site(u, source)][: self.max_sitemaps]:
             req = self._request(url, source, "sitemap", self.parse_sitemap, sitemap_depth=0)
             if req is not None:
                 yield req

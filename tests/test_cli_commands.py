@@ -142,3 +142,27 @@ def test_sources_check_shows_the_links_it_did_not_take_and_how_to_fix_it(tmp_pat
         assert "article links on the start page: 2" in out and "article_pattern" not in out
     finally:
         site.stop()
+
+
+def test_sources_check_follows_a_move_to_another_host(tmp_path: Path) -> None:
+    # the configured address redirects to a new host whose page links relatively
+    new = SiteServer({
+        "/robots.txt": Page("User-agent: *\n", content_type="text/plain"),
+        "/vi/trang-chu": Page(
+            "<html><body><ul><li><a href='tin/tinh-khai-truong-trung-tam-dieu-hanh-thong-minh"
+            "-123456.html'>Tỉnh khai trương trung tâm điều hành thông minh</a></li></ul>"
+            "</body></html>")}).start()
+    moved_to = new.base.replace("127.0.0.1", "localhost") + "/vi/trang-chu"
+    old = SiteServer({"/": Page("", status=301, headers={"Location": moved_to})}).start()
+    try:
+        sources = write_sources(tmp_path / "s.toml", [
+            {"id": "cu", "name": "Cũ", "province": "Huế", "url": f"{old.base}/"}])
+        code, out = cli("sources", "check", "--sources", str(sources))
+        assert code == 0, out
+        assert f"redirected to: {moved_to} (another host" in out
+        assert "article links on the start page: 1" in out
+        assert (moved_to.rsplit("/", 1)[0] + "/tin/tinh-khai-truong-trung-tam-dieu-hanh-thong"
+                "-minh-123456.html") in out  # resolved against the page it came from
+    finally:
+        old.stop()
+        new.stop()

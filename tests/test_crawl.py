@@ -154,6 +154,24 @@ def test_validators_do_not_follow_a_redirect_to_another_address(tmp_path: Path) 
         site.stop()
 
 
+def test_a_start_page_redirected_to_another_host_moves_the_source(tmp_path: Path) -> None:
+    # a portal that moved domain: the configured address redirects to the new host, whose
+    # links would all be off-site if judged against the configured one
+    new_site = SiteServer(site_routes()).start()
+    new_base = new_site.base.replace("127.0.0.1", "localhost")
+    old_site = SiteServer({"/": Page("", status=301, headers={"Location": f"{new_base}/"}),
+                           "/robots.txt": Page("", status=404)}).start()
+    try:
+        _, figures = crawl(tmp_path, old_site)
+        assert figures["moved_host"] == 1
+        # listing pages, feed, robots.txt sitemaps (gzip too) of the new host: all five
+        assert figures["articles_fetched"] == 5, figures
+        assert figures["listing_pages"] >= 2 and figures["sitemap_entries"] == 2, figures
+    finally:
+        old_site.stop()
+        new_site.stop()
+
+
 def test_robots_txt_is_fetched_once_and_its_sitemaps_read(tmp_path: Path) -> None:
     site = SiteServer(site_routes()).start()
     try:
