@@ -233,6 +233,7 @@ def _crawl(ctx: Context, store: Store, command: str, *, sources_file: str | None
         check_settings(effective_settings(config))
     except SettingsError as exc:
         raise click.BadParameter(str(exc), param_hint="--set") from exc
+    store.end_abandoned_runs()  # under the run lock: any run still open was killed
     run_id = config.run_id = store.start_run(command, os.getpid())
     try:
         code = crawl_in_child(config)

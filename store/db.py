@@ -292,6 +292,22 @@ class Store:
                 {"command": command, "started": utcnow(), "status": "running",
                  "pid": pid}).last_pk or 0)
 
+    def end_abandoned_runs(self) -> int:
+        """Mark runs that never recorded their end as ``killed``; returns how many.
+
+        Call it holding the run lock: then no other run is active, so a run still marked
+        running (or crawled but not finished) was killed before it could say so.
+        """
+        with self.transaction():
+            killed = self.db.execute(
+                "UPDATE runs SET status = 'killed' WHERE finished IS NULL").rowcount
+            # the crawl recorded its end, the CLI (alerts, summary) never did; a plain
+            # `scrapy crawl` ends with the crawl, so its crawled:… is final
+            killed += self.db.execute(
+                "UPDATE runs SET status = 'killed after ' || status "
+                "WHERE status LIKE 'crawled:%' AND command != 'scrapy crawl'").rowcount
+            return int(killed)
+
     def finish_run(self, run_id: int, *, status: str, exit_code: int, summary: Row,
                    sources: Row) -> None:
         with self.transaction():

@@ -143,6 +143,9 @@ def test_killed_mid_crawl_then_rerun_delivers_every_alert_once(
         site.routes[HATINH] = article
         rerun_delivers_each_alert_once(db, sources, webhook)
         assert count_rows(db, "articles") == 3
+        with sqlite3.connect(db) as conn:  # the killed run is shown as such, not as running
+            statuses = [r[0] for r in conn.execute("SELECT status FROM runs ORDER BY id")]
+        assert statuses == ["killed", "completed"], statuses
     finally:
         site.stop()
 

@@ -86,5 +86,6 @@ def test_a_cli_killed_outright_takes_its_crawl_with_it(
         assert webhook.received == []
         site.routes[HATINH] = article
         rerun_delivers_each_alert_once(db, sources, webhook)
+        assert run_status(db)[0] == "killed after crawled:shutdown"  # the CLI never ended it
     finally:
         site.stop()
