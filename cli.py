@@ -259,9 +259,10 @@ def _stopped(store: Store, run_id: int, signal_name: str, crawl_exit: int) -> No
                      summary={"stopped_by": signal_name, "crawl_exit": crawl_exit},
                      sources=figures)
     _print_summary(run_id, figures, {}, None)
-    click.echo(f"provwatch: stopped by {signal_name}: the crawl closed cleanly (exit "
-               f"{crawl_exit}); what it stored is kept and its alerts stay queued for the "
-               f"next run", err=True)
+    how = "the crawl closed cleanly" if crawl_exit == 0 else \
+        f"the crawl was stopped before it could close (exit {crawl_exit})"
+    click.echo(f"provwatch: stopped by {signal_name}: {how}; what it stored is kept and its "
+               f"alerts stay queued for the next run", err=True)
     store.close()
     sys.exit(code)
 
