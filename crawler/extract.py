@@ -575,7 +575,27 @@ def _title(tree: HtmlElement, hints: ExtractHints | None, chrome: set[HtmlElemen
         return _strip_site_suffix(og)
     if candidates:
         return candidates[0][0]
-    return refs[-1] if refs else None
+    if not refs or len(refs[-1].split()) <= GENERIC_TITLE_WORDS:
+        return _visual_headline(tree, chrome) or (refs[-1] if refs else None)
+    return refs[-1]
+
+
+GENERIC_TITLE_WORDS = 3  # a <title> this short ("Tin tức", "Cổng TTĐT") names the site
+
+
+def _visual_headline(tree: HtmlElement, chrome: set[HtmlElement]) -> str | None:
+    """The headline of a page that marks it up only visually (``<font size=4><b>``,
+    ``<p><strong>``): the first bold or enlarged line of 6 to 40 words, not a sentence,
+    before the first long paragraph. Used only when nothing names the title."""
+    for el in tree.iter("b", "strong", "font", "center", "p"):
+        if el in chrome or any(a in chrome for a in el.iterancestors()):
+            continue
+        text = normalise(" ".join(el.itertext()))
+        if el.tag == "p" and len(text) >= 150:
+            return None  # the article has begun
+        if el.tag != "p" and 6 <= len(text.split()) <= 40 and not text.endswith("."):
+            return text
+    return None
 
 
 _DATE_TOKENS = ("date", "time", "ngay", "publish", "posted", "created", "capnhat", "datetime",

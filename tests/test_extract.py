@@ -179,6 +179,28 @@ def test_tag_audio_and_follow_lines_are_not_text(line: str) -> None:
     assert line not in got.text and got.text.endswith(LAST.strip())
 
 
+HEADLINE = "Xã Tân Lập triển khai kế hoạch chuyển đổi số năm 2026"
+
+
+@pytest.mark.parametrize("marked", [
+    f"<center><font size='4'><b>{HEADLINE}</b></font></center>",
+    f"<p><strong>{HEADLINE}</strong></p>",
+])
+def test_a_headline_marked_up_only_in_bold_is_the_title(marked: str) -> None:
+    # no h1/h2, no title class, no og:title, and a <title> that only names the site
+    html = (f"<html><head><title>Tin tức</title></head><body><div class='noi-dung'>{marked}"
+            f"<p>{PARA * 2}</p><p>{LAST}</p></div></body></html>")
+    got = extract_page(html, "https://x.vn/a.html")
+    assert got.title == HEADLINE and not got.text.startswith(HEADLINE)
+
+
+def test_a_bold_sentence_is_not_taken_for_the_headline() -> None:
+    lead = "<p><b>Sáng 2/12, xã tổ chức hội nghị triển khai kế hoạch chuyển đổi số.</b></p>"
+    html = (f"<html><head><title>Tin tức</title></head><body><div class='noi-dung'>{lead}"
+            f"<p>{PARA * 2}</p></div></body></html>")
+    assert extract_page(html, "https://x.vn/a.html").title == "Tin tức"
+
+
 def test_footer_licence_and_source_credit_lines_are_not_text() -> None:
     html = page(article(f"<p>{PARA * 2}</p>", "<p>Nguồn tin: Báo Thừa Thiên Huế</p>")
                 + "<div class='bottom'>Giấy phép số 123/GP-BTTTT. Tổng biên tập: Nguyễn Văn A"
