@@ -588,7 +588,7 @@ def _visual_headline(tree: HtmlElement, chrome: set[HtmlElement]) -> str | None:
     ``<p><strong>``): the first bold or enlarged line of 6 to 40 words, not a sentence,
     before the first long paragraph. Used only when nothing names the title."""
     for el in tree.iter("b", "strong", "font", "center", "p"):
-        if el in chrome or any(a in chrome for a in el.iterancestors()):
+        if el in chrome:  # the chrome set holds every element inside header/nav/menu
             continue
         text = normalise(" ".join(el.itertext()))
         if el.tag == "p" and len(text) >= 150:
