@@ -27,17 +27,13 @@ from crawler.provinces import detect_province
 from crawler.relevance import Topic, load_topics
 from crawler.sources import Source
 from crawler.storeaccess import close_store, store_for
+from crawler.text import clip
 from crawler.urls import canonical_url, same_site
 from crawler.versions import is_change, is_other_page, text_diff, text_key
 from crawler.workers import AnalysisPool, AnalysisTimeout, WorkerDied, decoded, worker_count
 from store.db import Row, Store
 
 logger = logging.getLogger(__name__)
-
-
-def _short(title: str | None, limit: int = 80) -> str:
-    title = title or ""
-    return title if len(title) <= limit else title[:limit - 1] + "…"
 
 
 def _count(crawler: Any, source: str, key: str) -> None:
@@ -242,7 +238,7 @@ class StorePipeline:
             # the stored version stays, and so do its validators: the next run asks again
             logger.warning("source %s: %s now shows another page (%r, not %r): the stored "
                            "article is kept, no new version", item.source, item.url,
-                           _short(record["title"]), _short(existing["title"]))
+                           clip(record["title"] or "", 80), clip(existing["title"] or "", 80))
             return "other_page"
         diff = text_diff(existing["title"], existing["text"] or "", record["title"],
                          record["text"])

@@ -88,3 +88,8 @@ def marked_share(texts: Iterable[str]) -> tuple[int, int]:
 def words(text: str) -> list[str]:
     """Folded word tokens of ``text``."""
     return _WORD.findall(fold(text))
+
+
+def clip(text: str, limit: int) -> str:
+    """``text`` cut to at most ``limit`` characters, an ellipsis marking the cut."""
+    return text if len(text) <= limit else text[: limit - 1] + "…"

@@ -14,7 +14,7 @@ import difflib
 import hashlib
 import re
 
-from crawler.text import normalise
+from crawler.text import clip, normalise
 
 _DATE_WORDS = (r"thứ\s+(?:hai|ba|tư|năm|sáu|bảy|bẩy|[2-7])|chủ\s+nhật|cn|ngày|hôm\s+nay|"
                r"cập\s+nhật|lúc|đăng|gửi|giờ|tháng|năm|sáng|chiều|tối|trưa|am|pm|gmt|utc")
@@ -141,8 +141,7 @@ def _inline(old: str, new: str, context: int = 4) -> str:
     return " ".join(parts)
 
 
-def _cut(line: str, limit: int = 240) -> str:
-    return line if len(line) <= limit else line[: limit - 1] + "…"
+SUMMARY_LINE_CHARS = 240  # one paragraph of a change summary
 
 
 def change_summary(diff: str, *, max_chars: int = 600) -> str:
@@ -160,11 +159,12 @@ def change_summary(diff: str, *, max_chars: int = 600) -> str:
         for old, new in zip(removed[:pairs], added[:pairs], strict=True):
             ratio = difflib.SequenceMatcher(None, old.split(), new.split()).ratio()
             if ratio >= 0.5:
-                out.append("~ " + _cut(_inline(old, new)))
+                out.append("~ " + clip(_inline(old, new), SUMMARY_LINE_CHARS))
             else:
-                out.extend(["- " + _cut(old), "+ " + _cut(new)])
-        out.extend("- " + _cut(line) for line in removed[pairs:])
-        out.extend("+ " + _cut(line) for line in added[pairs:])
+                out.extend(["- " + clip(old, SUMMARY_LINE_CHARS),
+                            "+ " + clip(new, SUMMARY_LINE_CHARS)])
+        out.extend("- " + clip(line, SUMMARY_LINE_CHARS) for line in removed[pairs:])
+        out.extend("+ " + clip(line, SUMMARY_LINE_CHARS) for line in added[pairs:])
         removed.clear()
         added.clear()
 
@@ -181,4 +181,4 @@ def change_summary(diff: str, *, max_chars: int = 600) -> str:
             flush()
     flush()
     text = "\n".join(out)
-    return text if len(text) <= max_chars else text[: max_chars - 1] + "…"
+    return clip(text, max_chars)
