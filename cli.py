@@ -239,21 +239,26 @@ def _crawl(ctx: Context, store: Store, command: str, *, sources_file: str | None
         code = crawl_in_child(config)
     except CrawlStopped as stop:
         _stopped(store, run_id, stop.signal_name, stop.crawl_exit)
-    row = store.run_row(run_id)
-    figures = json.loads(row["sources"]) if row.get("sources") else {}
-    crawled = json.loads(row["summary"]) if row.get("summary") else {}
+    figures, crawled = _crawl_record(store, run_id)
     if code != 0:
         logger.error("the crawl process ended with exit code %s", code)
     return run_id, {"crawl_exit": code, "sources": figures,
                     "crawl_seconds": crawled.get("crawl_seconds")}
 
 
+def _crawl_record(store: Store, run_id: int) -> tuple[dict[str, Any], dict[str, Any]]:
+    """What the crawl process wrote into the run's row: per-source figures, its summary."""
+    row = store.run_row(run_id)
+    figures = json.loads(row["sources"]) if row.get("sources") else {}
+    summary = json.loads(row["summary"]) if row.get("summary") else {}
+    return figures, summary
+
+
 def _stopped(store: Store, run_id: int, signal_name: str, crawl_exit: int) -> NoReturn:
     """Record a run stopped by a signal, say what it kept, and exit 128 + the signal."""
     import signal
 
-    row = store.run_row(run_id)
-    figures = json.loads(row["sources"]) if row.get("sources") else {}
+    figures, _ = _crawl_record(store, run_id)
     code = 128 + int(signal.Signals[signal_name])
     store.finish_run(run_id, status="stopped", exit_code=code,
                      summary={"stopped_by": signal_name, "crawl_exit": crawl_exit},
