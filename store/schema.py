@@ -122,5 +122,35 @@ def _v5(db: sqlite_utils.Database) -> None:
                             [(b, article_id) for b in fp.buckets])
 
 
-MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [_v1, _v2, _v3, _v4, _v5]
+def _v6(db: sqlite_utils.Database) -> None:
+    """Section fronts and listings are no articles (issue 17): ``articles.page_kind``
+    ('article' or 'listing') and a ``listings`` table of the listing pages a crawl met.
+
+    Rows stored before pages were judged are marked 'listing' when their stored text is
+    mostly a list of headlines (``crawler.pagetype.headline_list_text``); nothing is
+    deleted. A listing row leaves export, search, dedup and the alert outbox; its URL is
+    remembered as a listing, so it is never fetched as an article again. A listing whose
+    stored text does not show it (a page with long excerpts) stays 'article'.
+    """
+    from crawler.pagetype import headline_list_text
+
+    db.execute("ALTER TABLE articles ADD COLUMN page_kind TEXT NOT NULL DEFAULT 'article'")
+    db.execute("CREATE TABLE IF NOT EXISTS listings (url TEXT PRIMARY KEY, source TEXT, "
+               "first_seen TEXT, last_seen TEXT, reason TEXT)")
+    rows = db.execute("SELECT id, url, source, first_seen, text FROM articles "
+                      "WHERE text IS NOT NULL AND text != ''").fetchall()
+    marked = [(i, url, source, seen) for i, url, source, seen, text in rows
+              if headline_list_text(text)]
+    for article_id, url, source, seen in marked:
+        db.execute("UPDATE articles SET page_kind = 'listing' WHERE id = ?", [article_id])
+        db.execute("INSERT OR IGNORE INTO listings (url, source, first_seen, last_seen, "
+                   "reason) VALUES (?, ?, ?, ?, 'stored text is a list of headlines "
+                   "(migration 6)')", [url, source, seen, seen])
+    if marked:
+        logger.warning("%d stored article(s) are listing pages (their text is a list of "
+                       "headlines): marked page_kind='listing', kept, and left out of "
+                       "export, search and alerts", len(marked))
+
+
+MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [_v1, _v2, _v3, _v4, _v5, _v6]
 SCHEMA_VERSION = len(MIGRATIONS)
