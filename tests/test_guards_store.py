@@ -1,0 +1,162 @@
+"""Guards for what the store must do with copies and deliveries (issue 18).
+
+* An exact copy (same text on another site) is the same story, found by its text hash even
+  where the near-duplicate index cannot see it (a brief under its word minimum).
+* An edit to a copy is recorded as a version of the copy but sends no change alert (the
+  story alerted through its first copy).
+* A digest part's deliveries are written in one transaction, watched statement by statement
+  on the real SQLite connection.
+"""
+
+from __future__ import annotations
+
+import re
+import sqlite3
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from cli import main
+from notify.send import send_pending
+from notify.targets import Target
+from store.db import Store
+from tests.conftest import FAST, portal_routes, write_sources
+from tests.localservers import Page, SiteServer
+from tests.telegram_standin import TelegramStandIn
+from tests.test_notify_send import fill
+
+LAOCAI = "/tin-tuc/lao-cai-day-manh-chuyen-doi-so-trong-co-quan-nha-nuoc-234567.html"
+BRIEF_PATH = "/tin-tuc/ha-tinh-khai-truong-trung-tam-ioc-chuyen-doi-so-100001.html"
+BRIEF_TITLE = "Hà Tĩnh khai trương Trung tâm IOC chuyển đổi số"
+# ten words: under dedup.MIN_WORDS_FOR_NEAR_DUP, so only the exact text hash can match it
+BRIEF_TEXT = "Hà Tĩnh khai trương Trung tâm IOC chuyển đổi số."
+
+
+def brief_routes() -> dict[str, Page]:
+    listing = (f"<html><body><ul><li><a href='{BRIEF_PATH}'>{BRIEF_TITLE} phục vụ người dân"
+               "</a></li></ul></body></html>")
+    article = (f"<html><head><title>{BRIEF_TITLE}</title></head><body><h1>{BRIEF_TITLE}</h1>"
+               f"<div class='date'>12/03/2024 08:00</div><div class='content'><p>{BRIEF_TEXT}"
+               "</p></div></body></html>")
+    return {"/": Page(listing), "/tin-tuc": Page(listing), BRIEF_PATH: Page(article)}
+
+
+@pytest.fixture
+def two_sites() -> Iterator[tuple[SiteServer, SiteServer]]:
+    """Two local sites (two sources) that will serve the same article."""
+    a, b = SiteServer().start(), SiteServer().start()
+    yield a, b
+    a.stop()
+    b.stop()
+
+
+def crawl_both(tmp_path: Path, a: SiteServer, b: SiteServer, *settings: str) -> Path:
+    sources = write_sources(tmp_path / "s.toml", [
+        {"id": "nguon-a", "name": "Nguồn A", "province": "Hà Tĩnh", "url": f"{a.base}/tin-tuc"},
+        {"id": "nguon-b", "name": "Nguồn B", "province": "Hà Tĩnh", "url": f"{b.base}/tin-tuc"},
+    ])
+    db = tmp_path / "p.db"
+    result = CliRunner().invoke(main, ["--db", str(db), *FAST, *settings, "crawl",
+                                       "--sources", str(sources)])
+    assert result.exit_code == 0, result.output
+    return db
+
+
+def rows(db: Path, sql: str) -> list[tuple]:
+    with sqlite3.connect(db) as conn:
+        return list(conn.execute(sql))
+
+
+def test_an_exact_copy_of_a_brief_is_one_story_and_one_alert(
+        tmp_path: Path, two_sites: tuple[SiteServer, SiteServer]) -> None:
+    a, b = two_sites
+    a.routes.update(brief_routes())
+    b.routes.update(brief_routes())
+    # the brief is shorter than the default text minimum (80 characters) as well
+    db = crawl_both(tmp_path, a, b, "-s", "PROVWATCH_MIN_TEXT_CHARS=20")
+    articles = rows(db, "SELECT id, source, duplicate_of, text FROM articles ORDER BY id")
+    assert [r[3] for r in articles] == [BRIEF_TEXT, BRIEF_TEXT]  # both stored, same text
+    (first, copy) = articles
+    assert first[2] is None and copy[2] == first[0]  # one story: the copy points at the first
+    assert {first[1], copy[1]} == {"nguon-a", "nguon-b"}
+    assert rows(db, "SELECT kind, article_id FROM alerts") == [("new", first[0])]
+
+
+def test_an_edit_to_a_copy_is_a_version_but_sends_no_change_alert(
+        tmp_path: Path, two_sites: tuple[SiteServer, SiteServer]) -> None:
+    a, b = two_sites
+    article = portal_routes()[LAOCAI]
+    listing = Page(f"<html><body><a href='{LAOCAI}'>Lào Cai đẩy mạnh chuyển đổi số trong cơ "
+                   "quan nhà nước</a></body></html>")
+    for site in (a, b):
+        site.routes.update({"/tin-tuc": listing, LAOCAI: article})
+    db = crawl_both(tmp_path, a, b)
+    (copy_id, copy_source, original), = rows(
+        db, "SELECT id, source, duplicate_of FROM articles WHERE duplicate_of IS NOT NULL")
+    assert rows(db, "SELECT kind, article_id FROM alerts") == [("new", original)]
+    # the copy's site corrects a figure and adds a sentence (a real edit, not furniture)
+    copy_site = a if copy_source == "nguon-a" else b
+    html = article.body if isinstance(article.body, str) else article.body.decode("utf-8")
+    edited = html.replace("đạt trên 60%", "đạt trên 64%", 1).replace(
+        '<p class="author">', "<p>Đến cuối năm, tỉnh sẽ sơ kết việc thực hiện và biểu dương "
+        'các cơ quan dẫn đầu về chuyển đổi số.</p><p class="author">', 1)
+    assert "64%" in edited and "sơ kết" in edited
+    copy_site.routes[LAOCAI] = Page(edited)
+    crawl_both(tmp_path, a, b)
+    versions = rows(db, f"SELECT version FROM versions WHERE article_id = {copy_id}")
+    assert sorted(v for (v,) in versions) == [1, 2]  # the edit was seen and kept
+    assert rows(db, "SELECT kind, article_id FROM alerts") == [("new", original)]
+
+
+# -- a digest part's deliveries: one transaction ---------------------------------------------
+_DELIVERY_WRITE = re.compile(r"^\s*(?:INSERT|UPDATE|REPLACE)\b[^;]*?\bdeliveries\b", re.I)
+_ALERT_ID = re.compile(r"VALUES\s*\(\s*(\d+)|alert_id\"?\s*=\s*(\d+)", re.I)
+
+
+def delivery_transactions(statements: list[str]) -> list[set[int]]:
+    """The alert ids whose delivery rows each top-level transaction wrote, in order
+    (transactions that wrote none are left out); a write outside any transaction is a
+    transaction of its own."""
+    found: list[set[int]] = []
+    current: set[int] | None = None
+    for sql in statements:
+        word = sql.strip().split(None, 1)[0].upper() if sql.strip() else ""
+        if word == "BEGIN":
+            current = set()
+        elif word in ("COMMIT", "END", "ROLLBACK") and current is not None:
+            if current:
+                found.append(current)
+            current = None
+        elif _DELIVERY_WRITE.match(sql):
+            match = _ALERT_ID.search(sql)
+            assert match, f"cannot read the alert id of: {sql[:200]}"
+            alert_id = int(match.group(1) or match.group(2))
+            if current is None:
+                found.append({alert_id})  # autocommit: its own transaction
+            else:
+                current.add(alert_id)
+    return found
+
+
+def test_each_digest_part_is_recorded_in_one_transaction(tmp_path: Path) -> None:
+    store = Store(tmp_path / "p.db")
+    fill(store, 60)  # a digest Telegram must take in several parts
+    ids_by_title = {row["title"].split(":", 1)[0]: row["id"]
+                    for row in store.db.query("SELECT id, title FROM articles")}
+    alert_of = {article: alert for alert, article in
+                store.db.execute("SELECT id, article_id FROM alerts")}
+    statements: list[str] = []
+    store.db.conn.set_trace_callback(statements.append)
+    bot = TelegramStandIn().start()
+    try:
+        report = send_pending(store, [Target(bot.url())], digest=True, telegram_api=bot.api)
+    finally:
+        bot.stop()
+        store.db.conn.set_trace_callback(None)
+    assert report.sent == 60 and len(bot.messages) >= 3
+    parts = [{alert_of[ids_by_title[f"Bài {n}"]] for n in range(60)
+              if f"Bài {n}: " in message["text"]} for message in bot.messages]
+    assert delivery_transactions(statements) == parts
+    store.close()
