@@ -11,8 +11,14 @@ mechanisms remove them, so that what works for one NukeViet or Liferay site work
 2. A heading-like element whose whole text is a furniture label ("Tin cùng chuyên mục",
    "Có thể bạn quan tâm", "Ý kiến bình luận", "Thống kê truy cập"...) is dropped with the
    block it introduces (its following siblings, up to the next long link-free paragraph).
-3. Lines of the extracted text that are furniture by shape: counters (``Hôm nay: 2,345``),
-   form labels, toolbars, icon residue, image residue (``1 1631937594``).
+3. Teaser blocks by shape, whatever their heading (or none): a run of sibling items (``li``,
+   repeated ``div``s, links between ``<br>``s) that each link one other article of the same
+   site under a headline-like anchor, with at most a teaser sentence, a date, a thumbnail;
+   the list or box holding only them and the short heading before them go too. A link
+   inside running text does not make a paragraph an item.
+4. Lines of the extracted text that are furniture by shape: counters (``Hôm nay: 2,345``),
+   form labels, toolbars, icon residue, image residue (``1 1631937594``), the site's own
+   name (``Trang thông tin điện tử xã …``).
 
 Decisions (kept consistent everywhere):
 
@@ -23,7 +29,8 @@ Decisions (kept consistent everywhere):
   credit.
 * A recognised byline (``Tác giả: …``, ``Bài, ảnh: …``, ``Theo: …``, a final short name line,
   an author-classed element, meta author) becomes ``author`` with its prefix removed, and
-  the byline paragraph leaves the text. A source credit (``Nguồn tin: Báo …``) is neither
+  the byline paragraph leaves the text. A CMS account or role (``Quản trị viên``, ``admin``,
+  ``Super User``, ``Biên tập viên``) is no author, and its line leaves the text too. A source credit (``Nguồn tin: Báo …``) is neither
   author nor text.
 * Date lines, the title repeated at the top, licence/copyright lines are not text.
 * Text is NFC with entities decoded, one paragraph per line; ``<br>``-separated bodies and
@@ -40,6 +47,7 @@ import json
 import re
 from dataclasses import dataclass
 from datetime import datetime
+from urllib.parse import urlsplit
 
 import lxml.html
 import trafilatura
@@ -162,6 +170,11 @@ LABELLED_LINE_PATTERNS = [re.compile(p) for p in (
     r"^(tu khoa|tags?|the tag)\s*[:：]",  # a tag line printed as text ("TAGS: a; b")
     # a source credit ("Nguồn tin: Báo ...") is metadata, not article text
     r"^nguon( tin| bai)?\s*:.{0,80}$",
+    # the site's own name printed as a line ("Trang thông tin điện tử xã …", "Cổng TTĐT
+    # tỉnh …", "Báo … điện tử"): no sentence punctuation, unlike a sentence that names it
+    r"^\W*(trang|cong) (thong )?tin (dien tu|dt)\b[^.;:!?]{0,80}$",
+    r"^\W*(trang|cong) ttdt\b[^.;:!?]{0,80}$",
+    r"^\W*bao [^.,;:!?]{1,40} dien tu\W*$|^\W*bao dien tu\b[^.,;:!?]{0,50}$",
 )]  # fmt: skip
 COUNTER_LINE = re.compile(r"^[^\d]{0,40}[:：]\s*[\d.,\s]{1,15}$")
 NUMERIC_RESIDUE = re.compile(r"^[\d\s.,:/|\-]+$")
@@ -447,6 +460,199 @@ def _drop_labelled_blocks(root: HtmlElement) -> None:
         _remove(head)
 
 
+# -- teaser blocks ---------------------------------------------------------------------------
+# A teaser block (related news, a category box, a sidebar list) is a run of items that each
+# link one other article of the same site under a headline-like anchor, with at most a
+# teaser sentence, a date and a thumbnail beside it. Found by shape, not by name, so that a
+# box headed "Chuyển đổi số" (or by nothing) goes wherever the theme puts it.
+_SKIP_HREF = ("#", "javascript:", "mailto:", "tel:")
+_FILE_HREF = re.compile(r"\.(pdf|docx?|xlsx?|pptx?|odt|ods|zip|rar|7z|jpe?g|png|gif|webp|mp3|mp4)$",
+                        re.I)
+_LETTERS = re.compile(r"[^\W\d_]")
+_TEASER_EXTRA = 350  # text of an item beside its headline: a teaser sentence, a date
+_HEADINGS = ("h1", "h2", "h3", "h4", "h5", "h6")
+_HEADING_MARK = re.compile(r"title|heading|header|tieude|tieu-de|cate", re.I)
+_KEEP_TAGS = frozenset({"html", "body", "main", "article"})
+
+
+def _host(url: str) -> str:
+    try:
+        return (urlsplit(url).hostname or "").removeprefix("www.")
+    except ValueError:
+        return ""
+
+
+def _article_target(a: HtmlElement, host: str) -> str | None:
+    """Where an anchor leads when that is another page of the same site (not a file, the
+    home page, a fragment or a script); subdomains count as the same site."""
+    href = (a.get("href") or "").strip()
+    if not href or href.startswith(_SKIP_HREF):
+        return None
+    try:
+        parts = urlsplit(href)
+    except ValueError:
+        return None
+    if parts.scheme not in ("", "http", "https"):
+        return None
+    other = (parts.hostname or "").removeprefix("www.")
+    if other and host and other != host and not other.endswith("." + host) \
+            and not host.endswith("." + other):
+        return None
+    path = parts.path.rstrip("/")
+    if _FILE_HREF.search(path) or not (path or parts.query):
+        return None
+    return f"{path}?{parts.query}"
+
+
+def _headline_like(text: str) -> bool:
+    """Anchor text that reads as an article headline: four to forty words."""
+    return 4 <= len(text.split()) <= 40 and len(text) <= 250
+
+
+def _teaser_target(el: HtmlElement, host: str) -> str | None:
+    """The one article a teaser item links (or None when ``el`` is not a teaser item)."""
+    anchors = [el] if el.tag == "a" else list(el.iter("a"))
+    if not anchors or len(anchors) > 6:
+        return None
+    targets: set[str] = set()
+    link_len = 0
+    for a in anchors:
+        text = a.text_content().strip()
+        link_len += len(text)
+        target = _article_target(a, host)
+        if target and _headline_like(text) and _text_before(a, el) <= _TEASER_LEAD_IN:
+            targets.add(target)
+    if len(targets) != 1 or _text_len(el) - link_len > _TEASER_EXTRA:
+        return None
+    return targets.pop()
+
+
+_TEASER_LEAD_IN = 25  # a bullet or a short date may precede a teaser's headline
+
+
+def _text_before(a: HtmlElement, item: HtmlElement) -> int:
+    """Characters of ``item``'s text before the anchor ``a``: a headline starts its item, a
+    link inside running text ("… xem tại <a>Kế hoạch …</a>") does not."""
+    count = 0
+    node = a
+    while node is not item and (parent := node.getparent()) is not None:
+        count += len((parent.text or "").strip())
+        for sib in node.itersiblings(preceding=True):
+            count += len(sib.text_content().strip()) + len((sib.tail or "").strip()) \
+                if isinstance(sib.tag, str) else 0
+        node = parent
+    return count
+
+
+def _is_filler(el: HtmlElement) -> bool:
+    """Separators and thumbnails between teaser items: <br>, <hr>, an empty or image-only
+    element."""
+    if not isinstance(el.tag, str):
+        return True
+    return el.tag in ("br", "hr", "img") or (not el.text_content().strip())
+
+
+def _is_aside_bit(el: HtmlElement) -> bool:
+    """A date, a view count or a category name printed between teaser items."""
+    return _text_len(el) <= 30 and el.find(".//a") is None and el.tag != "a"
+
+
+def _teaser_runs(parent: HtmlElement, host: str) -> list[tuple[list[HtmlElement], int]]:
+    """Runs of consecutive teaser items among ``parent``'s children, with the number of
+    distinct articles each run links (a thumbnail item and a title item linking the same
+    article count once). Separators, thumbnails and short bits (dates) between items belong
+    to the run; after its last item they do not (a byline may follow)."""
+    runs: list[tuple[list[HtmlElement], int]] = []
+    items: list[HtmlElement] = []
+    pending: list[HtmlElement] = []
+    seen: set[str] = set()
+    last: str | None = None
+
+    def close() -> None:
+        nonlocal items, pending, seen, last
+        if seen:  # a trailing date or count goes with the run, a trailing name does not
+            runs.append((items + [p for p in pending if not _LETTERS.search(p.text_content())],
+                         len(seen)))
+        items, pending, seen, last = [], [], set(), None
+
+    for child in parent:
+        if _is_filler(child) or (seen and _is_aside_bit(child)):
+            if seen:
+                pending.append(child)
+            continue
+        target = _teaser_target(child, host)
+        if target is None:
+            close()
+            continue
+        if target != last and target in seen:
+            close()
+        items += [*pending, child]
+        pending = []
+        seen.add(target)
+        last = target
+        if len((child.tail or "").strip()) > 40:  # running text after an item ends a run
+            close()
+    close()
+    return runs
+
+
+def _heading_like(el: HtmlElement | None) -> bool:
+    """A short label over a block ("Chuyển đổi số", "Xem thêm"): a heading tag, a
+    title-classed element or a bold line; never a byline."""
+    if el is None or not isinstance(el.tag, str):
+        return False
+    text = normalise(el.text_content())
+    if not 2 <= len(text) <= 80 or text.endswith((".", "?", "!")) or BYLINE.match(text):
+        return False
+    marks = f"{el.get('class', '')} {el.get('id', '')}"
+    if el.tag in _HEADINGS or _HEADING_MARK.search(marks):
+        return True
+    kids = [c for c in el if isinstance(c.tag, str)]
+    bold = el.tag in ("b", "strong") or (len(kids) == 1 and not (el.text or "").strip()
+                                         and kids[0].tag in ("b", "strong", *_HEADINGS))
+    return bold and not _name_like(text)
+
+
+def _previous_block(el: HtmlElement) -> HtmlElement | None:
+    prev = el.getprevious()
+    while prev is not None and _is_filler(prev):
+        prev = prev.getprevious()
+    return prev
+
+
+def _teaser_blocks(root: HtmlElement, host: str) -> list[HtmlElement]:
+    """The elements to drop: each teaser run (or the list/box that holds only it) and the
+    heading right before it."""
+    found: list[HtmlElement] = []
+    for parent in root.iter():
+        if not isinstance(parent.tag, str) or len(parent) < 2 \
+                or parent.tag in ("p", "a", "head", "script", "style"):
+            continue
+        for items, count in _teaser_runs(parent, host):
+            listed = parent.tag in ("ul", "ol") and count >= 2
+            before = _previous_block(items[0])
+            if count < 2 or (count < 3 and not listed and not _heading_like(before)):
+                continue
+            block = items
+            whole = all(c in items or _is_filler(c) for c in parent)
+            if whole and parent.tag not in _KEEP_TAGS and not (parent.text or "").strip():
+                outer = parent  # the list or box holds nothing else: drop it whole
+                while (up := outer.getparent()) is not None and up.tag not in _KEEP_TAGS \
+                        and _text_len(up) == _text_len(outer):
+                    outer = up
+                block = [outer]
+                before = _previous_block(outer)
+            found += block
+            if _heading_like(before) and before is not None:
+                found.append(before)
+    return found
+
+
+def _drop_teaser_blocks(root: HtmlElement, host: str) -> None:
+    for el in _teaser_blocks(root, host):
+        _remove(el)
+
+
 # -- metadata --------------------------------------------------------------------------------
 _META_XPATH = etree.XPath("//meta[@content]")
 
@@ -722,8 +928,26 @@ def _name_like(text: str) -> bool:
 _THEO = re.compile(r"^\(?\s*theo\s+(?P<name>[^,;:()]{2,55}?)\s*\)?$", re.IGNORECASE)
 
 
+# A CMS account or an editorial role is not an author ("Đăng bởi: Quản trị viên", "admin")
+_CMS_ACCOUNT = re.compile(
+    r"^(quan tri( vien| he thong| website| web| trang)?|nguoi quan tri|quantri|admin|"
+    r"administrator|site admin|super ?user|webmaster|web master|bien tap vien|btv|ban bien tap|"
+    r"editor|root|ctv|cong tac vien)( \d+)?$")
+_ACCOUNT_PREFIX = re.compile(r"^(?:đăng bởi|viết bởi|người đăng|người viết|posted by|"
+                             r"written by|tác giả|bởi|by)\s*[:：]?\s*", re.IGNORECASE)
+
+
+def _is_account(name: str) -> bool:
+    """``name`` is a CMS account or role, possibly after a "posted by" word."""
+    return bool(_CMS_ACCOUNT.match(_key(_ACCOUNT_PREFIX.sub("", name.strip()))))
+
+
 def _split_byline(lines: list[str], tree_author: str | None) -> tuple[list[str], str | None]:
     """Find the byline among the last lines; return the text without it and the author."""
+    tail = max(len(lines) - 3, 0)  # a CMS account line among the last ones is neither
+    lines = lines[:tail] + [line for line in lines[tail:] if not _is_account(line)]
+    if tree_author and _is_account(tree_author):
+        tree_author = None
     for idx in range(len(lines) - 1, max(len(lines) - 4, -1), -1):
         line = lines[idx].strip()
         match = BYLINE.match(line)
@@ -763,9 +987,12 @@ def _tree_author(tree: HtmlElement) -> str | None:
                 and 2 <= _text_len(el) <= 80:
             text = _BY_PREFIX.sub("", normalise(" ".join(el.itertext())))
             match = BYLINE.match(text)
-            return match.group("name").strip(" .") if match else text
+            name = match.group("name").strip(" .") if match else text
+            if not _is_account(name):
+                return name
     meta = _meta(tree, "author", "article:author", "dc.creator")
-    if meta and not any(w in fold(meta) + " " for w in SITE_WORDS) and len(meta) <= 60:
+    if meta and not any(w in fold(meta) + " " for w in SITE_WORDS) and len(meta) <= 60 \
+            and not _is_account(meta):
         return meta
     return None
 
@@ -809,6 +1036,7 @@ def extract_page(html: str | bytes, url: str, hints: ExtractHints | None = None)
     total = _text_len(body) if body is not None else 0
     _drop_labelled_blocks(tree)
     _drop_furniture_elements(tree, total)
+    _drop_teaser_blocks(tree, _host(url))
     _unwrap_layout_tables(tree)
     _text_divs_to_paragraphs(tree)
     sapo = _sapo(tree)  # after cleaning: a teaser's summary is gone by now
