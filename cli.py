@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import sqlite3
 import sys
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -85,7 +86,22 @@ def _setup_logging(verbosity: int, log_file: str | None) -> None:
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
 
 
-@click.group(epilog=EXIT_CODES_HELP)
+class _Commands(click.Group):
+    """The command group; a database that fails mid-command (disk full, I/O error, a
+    damaged file) ends any command with one clear line and exit 1, not a traceback."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except (StoreError, sqlite3.DatabaseError) as exc:
+            db = ctx.obj.db if isinstance(ctx.obj, Context) else "the database"
+            raise click.ClickException(
+                f"database {db}: {exc}. The command stopped there; what was committed "
+                f"before is kept. Check free disk space and the file (sqlite3 {db} "
+                f"'PRAGMA integrity_check')") from exc
+
+
+@click.group(cls=_Commands, epilog=EXIT_CODES_HELP)
 @click.option("--db", envvar="PROVWATCH_DB", default=app_settings.PROVWATCH_DB,
               show_default=True, type=click.Path(dir_okay=False),
               help="SQLite database file (env PROVWATCH_DB).")
@@ -143,7 +159,11 @@ def _run_sources(path: str | None, only: Sequence[str]) -> tuple[list[Source], l
     except SourcesFileError as exc:
         raise click.ClickException(str(exc)) from exc
     if only:
-        known = {s.id for s in sources}
+        broken = {getattr(p, "source_id", None) for p in problems}
+        if all(i in broken for i in only):
+            raise click.ClickException("; ".join(p for p in problems
+                                                 if getattr(p, "source_id", None) in only))
+        known = {s.id for s in sources} | broken
         unknown = [i for i in only if i not in known]
         if unknown:
             problems.append(f"unknown source id(s) skipped: {', '.join(unknown)}")
@@ -233,6 +253,11 @@ def _crawl(ctx: Context, store: Store, command: str, *, sources_file: str | None
         check_settings(effective_settings(config))
     except SettingsError as exc:
         raise click.BadParameter(str(exc), param_hint="--set") from exc
+    damage = store.damage()
+    if damage:
+        raise click.ClickException(
+            f"database {ctx.db} is damaged ({damage}); nothing was crawled. Restore a backup, "
+            f"or recover what can be read: sqlite3 {ctx.db} .recover | sqlite3 recovered.db")
     store.end_abandoned_runs()  # under the run lock: any run still open was killed
     run_id = config.run_id = store.start_run(command, os.getpid())
     try:
@@ -242,8 +267,38 @@ def _crawl(ctx: Context, store: Store, command: str, *, sources_file: str | None
     figures, crawled = _crawl_record(store, run_id)
     if code != 0:
         logger.error("the crawl process ended with exit code %s", code)
+    else:
+        _fail_if_not_stored(ctx, store, run_id, figures, crawled)
     return run_id, {"crawl_exit": code, "sources": figures,
                     "crawl_seconds": crawled.get("crawl_seconds")}
+
+
+def _fail_if_not_stored(ctx: Context, store: Store, run_id: int,
+                        figures: dict[str, Any], crawled: dict[str, Any]) -> None:
+    """Exit 1 when the database refused the crawl's writes (disk full, I/O error, a damaged
+    file): the run must never report success for articles it did not store. Alerts of what
+    was committed stay queued."""
+    from crawler.runner import STORE_FAILED
+
+    if crawled.get("finish_reason") == STORE_FAILED:
+        problem = "the database refused writes during the crawl"
+    elif store.run_row(run_id).get("status") == "running":
+        problem = "the crawl could not record its figures in the database"
+    else:
+        return
+    lost = sum(int(fig.get("errors/store", 0)) for fig in figures.values())
+    try:
+        store.finish_run(run_id, status=STORE_FAILED, exit_code=EXIT_CANNOT_RUN,
+                         summary={"store_failed": problem, "not_stored": lost},
+                         sources=figures)
+    except (StoreError, sqlite3.Error) as exc:
+        logger.error("the run could not be recorded either: %s", exc)
+    if figures:
+        _print_summary(run_id, figures, _failed_sources(figures), None)
+    raise click.ClickException(
+        f"{problem} ({ctx.db}): {lost} article(s) fetched but not stored; what was committed "
+        f"before is kept. Check free disk space and the file (sqlite3 {ctx.db} "
+        f"'PRAGMA integrity_check'), then run again")
 
 
 def _crawl_record(store: Store, run_id: int) -> tuple[dict[str, Any], dict[str, Any]]:
@@ -327,6 +382,7 @@ def _run(ctx: Context, command: str, *, sources: str | None, only: Sequence[str]
 
     selected, source_problems = _run_sources(sources, only)
     problems = [*problems, *source_problems]
+    asked = set(only)
     only = [s.id for s in selected] if only else []
     with _locked(ctx.db):
         store = ctx.open_store()
@@ -335,6 +391,12 @@ def _run(ctx: Context, command: str, *, sources: str | None, only: Sequence[str]
                                 topics=topics)
         figures = result["sources"]
         failed = _failed_sources(figures)
+        for problem in source_problems:
+            sid = getattr(problem, "source_id", None)
+            if sid is not None and (not asked or sid in asked) and sid not in figures:
+                # a malformed entry is a source that failed, so its operators hear of it
+                figures[sid] = {"errors/config": 1, "start_failed": 1}
+                failed[sid] = f"config: {problem}"
         events = assess_sources(
             store, run_id=run_id, started=started, figures=figures, failed=failed,
             names={s.id: s.name for s in selected},

@@ -29,6 +29,8 @@ class HealthEvent:
 
 def _problem(fig: dict[str, int], failed_reason: str | None, mean_len: float | None,
              usual_len: float | None) -> tuple[str | None, str]:
+    if failed_reason is not None and fig.get("errors/config"):
+        return "fail", f"mục cấu hình của nguồn không dùng được: {failed_reason}"
     if failed_reason is not None:
         return "fail", f"nguồn không truy cập được: {failed_reason}"
     discovered = sum(int(fig.get(k, 0)) for k in ("links_found", "feed_entries",
@@ -70,7 +72,9 @@ def assess_sources(store: Store, *, run_id: int, started: str,
                 events.append(HealthEvent(source, "recovered", str(row["alerted"]),
                                           "nguồn hoạt động bình thường trở lại"))
                 row["alerted"] = None
-        elif int(row[f"{problem}_streak"]) >= streak and not row.get("alerted"):
+        elif int(row[f"{problem}_streak"]) >= (1 if fig.get("errors/config") else streak) \
+                and not row.get("alerted"):
+            # a malformed entry will not mend itself overnight: say so after the first run
             events.append(HealthEvent(source, "health", problem,
                                       f"{detail} ({row[f'{problem}_streak']} lần chạy liên tiếp)"))
             row["alerted"] = problem

@@ -9,13 +9,14 @@ transaction).
 from __future__ import annotations
 
 import logging
+import sqlite3
 from collections.abc import Sequence
 from typing import Any
 from urllib.parse import urljoin
 
 from scrapy import signals
 from scrapy.exceptions import DropItem
-from scrapy.utils.defer import deferred_to_future
+from scrapy.utils.defer import deferred_from_coro, deferred_to_future
 from twisted.internet import task, threads
 
 from crawler.alerts import article_alert
@@ -25,13 +26,14 @@ from crawler.extract import ExtractedPage, ExtractionError, extract_page
 from crawler.items import PageItem
 from crawler.provinces import detect_province
 from crawler.relevance import Topic, load_topics
+from crawler.runner import STORE_FAILED
 from crawler.sources import Source
 from crawler.storeaccess import close_store, store_for
 from crawler.text import clip
 from crawler.urls import canonical_url, same_site
 from crawler.versions import is_change, is_other_page, text_diff, text_key
 from crawler.workers import AnalysisPool, AnalysisTimeout, WorkerDied, decoded, worker_count
-from store.db import Row, Store
+from store.db import Row, Store, StoreError
 
 logger = logging.getLogger(__name__)
 
@@ -143,6 +145,7 @@ class StorePipeline:
         self.commit_every = crawler.settings.getint("PROVWATCH_COMMIT_EVERY", 200)
         self.commit_seconds = crawler.settings.getfloat("PROVWATCH_COMMIT_SECONDS", 2.0)
         self.flusher: task.LoopingCall | None = None
+        self.failed = False
         crawler.signals.connect(self.spider_opened, signal=signals.spider_opened)
         crawler.signals.connect(self.spider_closed, signal=signals.spider_closed)
 
@@ -155,13 +158,17 @@ class StorePipeline:
         thread.call(Store.group_commits, self.commit_every, self.commit_seconds)
         if self.commit_every > 1:
             # a quiet spell (slow sites) must not keep finished articles uncommitted
-            self.flusher = task.LoopingCall(thread.submit, Store.flush)
+            self.flusher = task.LoopingCall(lambda: deferred_from_coro(self._flush()))
             self.flusher.start(self.commit_seconds, now=False)
 
     def spider_closed(self) -> None:
         if self.flusher is not None and self.flusher.running:
             self.flusher.stop()
-        close_store(self.crawler)  # commits the last group
+        try:
+            close_store(self.crawler)  # commits the last group
+        except (StoreError, sqlite3.Error) as exc:
+            logger.error("database %s: the last articles of the crawl were not stored: %s",
+                         self.crawler.settings.get("PROVWATCH_DB"), exc)
 
     async def process_item(self, item: PageItem) -> PageItem:
         text = item.record.get("text") or ""
@@ -169,9 +176,40 @@ class StorePipeline:
             _count(self.crawler, item.source, "errors/empty_text")
             raise DropItem(f"source {item.source}: no article text at {item.url} "
                            f"({len(text)} characters)")
-        item.outcome = await store_for(self.crawler).run(self._write, item)
-        _count(self.crawler, item.source, item.outcome)
+        try:
+            item.outcome = await store_for(self.crawler).run(self._write_counted, item)
+        except (StoreError, sqlite3.Error) as exc:
+            self._store_failed(item, exc)
+            raise DropItem(f"source {item.source}: {item.url} not stored: {exc}") from exc
         return item
+
+    async def _flush(self) -> None:
+        try:
+            await store_for(self.crawler).run(Store.flush)
+        except (StoreError, sqlite3.Error) as exc:
+            self._stop(exc)  # the group's articles were counted as store errors
+
+    def _store_failed(self, item: PageItem, exc: Exception) -> None:
+        _count(self.crawler, item.source, "errors/store")
+        self._stop(exc)
+
+    def _stop(self, exc: Exception) -> None:
+        """A write the database refused (disk full, I/O error, a damaged file): nothing more
+        can be stored, so the crawl stops and the run fails instead of reporting success."""
+        if not self.failed:
+            self.failed = True
+            logger.error("database %s cannot be written (%s): stopping the crawl; what was "
+                         "committed before is kept", self.crawler.settings.get("PROVWATCH_DB"),
+                         exc)
+            deferred_from_coro(self.crawler.engine.close_spider_async(reason=STORE_FAILED))
+
+    def _write_counted(self, store: Store, item: PageItem) -> str:
+        """``_write``, its outcome counted once the write is committed (or counted as a
+        store error if its commit group is lost)."""
+        outcome = self._write(store, item)
+        store.after_commit(lambda: _count(self.crawler, item.source, outcome),
+                           lambda: _count(self.crawler, item.source, "errors/store"))
+        return outcome
 
     def _write(self, store: Store, item: PageItem) -> str:
         """In the store thread (``store`` is only used there): the article's outcome,

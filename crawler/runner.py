@@ -23,6 +23,9 @@ if TYPE_CHECKING:
     from scrapy.settings import Settings
 
 
+STORE_FAILED = "store_failed"  # a crawl's finish reason when the database refused a write
+
+
 @dataclass
 class CrawlConfig:
     db: str

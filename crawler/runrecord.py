@@ -5,14 +5,19 @@ The CLI passes ``PROVWATCH_RUN_ID``; under plain ``scrapy crawl`` a run row is c
 
 from __future__ import annotations
 
+import logging
 import os
+import sqlite3
 from datetime import UTC, datetime
 from typing import Any
 
 from scrapy import signals
 
+from crawler.runner import STORE_FAILED
 from crawler.storeaccess import close_store, store_for
-from store.db import Store
+from store.db import Store, StoreError
+
+logger = logging.getLogger(__name__)
 
 
 class RunRecorder:
@@ -38,8 +43,16 @@ class RunRecorder:
 
     def spider_closed(self, reason: str) -> None:
         spider = self.crawler.spider
-        figures = {sid: dict(c) for sid, c in getattr(spider, "figures", {}).items()}
         store = store_for(self.crawler)
+        try:
+            # the last group of articles is committed before the figures are read: an
+            # article counts as stored only once it is (a failed commit counts errors/store)
+            store.call(Store.flush)
+        except (StoreError, sqlite3.Error) as exc:
+            logger.error("database %s: the last articles of the crawl were not stored: %s",
+                         self.crawler.settings.get("PROVWATCH_DB"), exc)
+            reason = STORE_FAILED
+        figures = {sid: dict(c) for sid, c in getattr(spider, "figures", {}).items()}
         started = self.crawler.stats.get_value("start_time") if self.crawler.stats else None
         seconds = (datetime.now(UTC) - started).total_seconds() if started else None
         store.call(Store.finish_run, self.run_id or 0, status=f"crawled:{reason}",

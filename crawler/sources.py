@@ -26,6 +26,21 @@ class SourcesFileError(ValueError):
     """The sources file is missing, is not TOML, or an entry is malformed."""
 
 
+class EntryProblem(str):
+    """The message of one malformed entry, with the entry's id when it has a usable one:
+    a run reports that source as failed (and its operators are told), not just skipped."""
+
+    source_id: str | None = None
+
+    @classmethod
+    def of(cls, message: str, raw: Any) -> EntryProblem:
+        problem = cls(message)
+        sid = raw.get("id") if isinstance(raw, dict) else None
+        if isinstance(sid, str) and _ID.match(sid.strip()):
+            problem.source_id = sid.strip()
+        return problem
+
+
 @dataclass(frozen=True)
 class Source:
     """One site to crawl, as declared in the sources file."""
@@ -130,8 +145,24 @@ def _parse_entry(raw: Any, index: int, path: Path) -> Source:
             re.compile(values["article_pattern"])
         except re.error as exc:
             raise SourcesFileError(f"{label}: key 'article_pattern' is not a regex: {exc}") from exc
+    for key in ("content_selector", "exclude_selectors"):
+        value = values.get(key)
+        for selector in (value,) if isinstance(value, str) else value or ():
+            _check_selector(selector, f"{label}: key {key!r}")
     values["extra"] = {"notes": raw["notes"]} if "notes" in raw else {}
     return Source(**values)
+
+
+def _check_selector(selector: str, where: str) -> None:
+    """A CSS selector that extraction could not use fails when the file is read, naming
+    the entry, not on every article page of the night."""
+    from cssselect import SelectorError
+    from lxml.cssselect import CSSSelector
+
+    try:
+        CSSSelector(selector)
+    except SelectorError as exc:
+        raise SourcesFileError(f"{where}: {selector!r} is not a CSS selector: {exc}") from exc
 
 
 def parse_sources_report(text: str, path: Path) -> tuple[list[Source], list[str]]:
@@ -153,7 +184,7 @@ def parse_sources_report(text: str, path: Path) -> tuple[list[Source], list[str]
         try:
             src = _parse_entry(raw, i, path)
         except SourcesFileError as exc:
-            errors.append(str(exc))
+            errors.append(EntryProblem.of(str(exc), raw))
             continue
         if src.id in seen:
             errors.append(f"{path}: sources[{i}] (id={src.id!r}): key 'id' "

@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import sqlite3
 import time
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -107,8 +107,32 @@ class Store:
         if group is None or group.depth > 0:
             return  # no group, or called from inside a block: it commits when it ends
         if self.db.conn.in_transaction:
-            _commit(self.db.conn)
-        group.reset()
+            group.commit(self.db.conn)
+        else:
+            group.reset()
+
+    def after_commit(self, committed: Callable[[], None], lost: Callable[[], None]) -> None:
+        """Call ``committed`` once the writes made so far are durable, or ``lost`` when
+        their commit fails (disk full, I/O error): a crawl counts an article as stored only
+        then, so its summary never counts what a failed group commit dropped."""
+        group = self._group
+        if group is not None and self.db.conn.in_transaction:
+            group.hooks.append((committed, lost))
+        else:
+            committed()
+
+    def damage(self) -> str | None:
+        """What ``PRAGMA quick_check`` finds wrong with the file (None when it is sound).
+
+        Linear in the file's size (about a second per 100 MB), so a nightly run can afford
+        it before it crawls: a damaged file then fails at once instead of after the night's
+        downloads.
+        """
+        try:
+            rows = [r[0] for r in self.db.execute("PRAGMA quick_check(5)").fetchall()]
+        except sqlite3.DatabaseError as exc:
+            return str(exc)
+        return None if rows == ["ok"] else "; ".join(" ".join(str(r).split()) for r in rows)
 
     def close(self) -> None:
         try:
@@ -393,13 +417,18 @@ def _decode_alert(row: Row) -> Row:
     return row
 
 
+CommitHook = tuple[Callable[[], None], Callable[[], None]]
+
+
 class _CommitGroup:
-    """How many blocks the open transaction holds, since when, and how deep we are."""
+    """How many blocks the open transaction holds, since when, and how deep we are; what
+    to do once they are committed (or lost with the group)."""
 
     def __init__(self, writes: int, seconds: float) -> None:
         self.writes = writes
         self.seconds = seconds
         self.depth = 0
+        self.hooks: list[CommitHook] = []
         self.reset()
 
     def reset(self) -> None:
@@ -413,9 +442,32 @@ class _CommitGroup:
 def _commit(conn: sqlite3.Connection) -> None:
     try:
         conn.execute("COMMIT")
-    except sqlite3.OperationalError as exc:
-        conn.execute("ROLLBACK")
+    except sqlite3.Error as exc:
+        # a failed COMMIT (disk full, I/O error) may already have rolled back
+        if conn.in_transaction:
+            conn.execute("ROLLBACK")
         raise StoreError(f"cannot commit: {exc}") from exc
+
+    def drop(self) -> None:
+        """The group's transaction is gone: its writes are lost."""
+        hooks, self.hooks = self.hooks, []
+        self.reset()
+        for _, lost in hooks:
+            lost()
+
+    def commit(self, conn: sqlite3.Connection) -> None:
+        """Commit the group; run each write's hook for committed, or for lost."""
+        hooks, self.hooks = self.hooks, []
+        try:
+            _commit(conn)
+        except StoreError:
+            for _, lost in hooks:
+                lost()
+            raise
+        finally:
+            self.reset()
+        for committed, _ in hooks:
+            committed()
 
 
 class _Transaction:
@@ -457,20 +509,23 @@ class _Transaction:
         if self.mode == "top":
             if exc_type is None:
                 _commit(self.conn)
-            else:
+            elif self.conn.in_transaction:  # an I/O error may have ended it already
                 self.conn.execute("ROLLBACK")
             return
         if exc_type is None:
             self.conn.execute("RELEASE pw")
-        else:
+        elif self.conn.in_transaction:  # an I/O error may have rolled back the whole group
             self.conn.execute("ROLLBACK TO pw")
             self.conn.execute("RELEASE pw")
         group = self.group
         if group is None:
             return
         group.depth -= 1
-        if self.mode == "group":
-            group.count += exc_type is None
-            if group.full():
-                _commit(self.conn)
-                group.reset()
+        if self.mode != "group":
+            return
+        if not self.conn.in_transaction:
+            group.drop()  # SQLite rolled back the whole group (I/O error, disk full)
+            return
+        group.count += exc_type is None
+        if group.full():
+            group.commit(self.conn)
