@@ -238,6 +238,8 @@ def run_real_page(label: dict[str, Any], directory: Path, repeat: int) -> RealPa
         got = extract_page(raw, url)
     except ExtractionError as exc:
         page.pw_error = str(exc)
+    except Exception as exc:  # noqa: BLE001 - a crash on a real page is a result to report
+        page.pw_error = f"CRASH {type(exc).__name__}: {exc}"
     else:
         page.pw_text = flat(got.text)
         page.got_title, page.got_author = got.title, got.author
@@ -256,7 +258,7 @@ def run_real_page(label: dict[str, Any], directory: Path, repeat: int) -> RealPa
     def ours() -> object:
         try:
             return extract_page(raw, url)
-        except ExtractionError:
+        except Exception:  # noqa: BLE001 - reported above; timing continues
             return None
 
     page.ms_pw, page.ms_tf = medians([ours, lambda: trafilatura.extract(text)], repeat)
