@@ -28,7 +28,7 @@ from notify.targets import (
     targets_from_config,
     targets_from_urls,
 )
-from store.db import Store, StoreError
+from store.db import QueryError, Store, StoreError
 
 EXIT_OK = 0
 EXIT_CANNOT_RUN = 1
@@ -58,7 +58,13 @@ class Context:
         self.verbosity = verbosity
         self.overrides = overrides or {}
 
-    def open_store(self) -> Store:
+    def open_store(self, *, create: bool = False) -> Store:
+        """The database; only the commands that crawl may create it. A mistyped ``--db``
+        for a read command would otherwise answer from a new, empty file."""
+        if not create and not Path(self.db).exists():
+            raise click.ClickException(
+                f"no database at {self.db} (check --db or PROVWATCH_DB; `provwatch run` "
+                f"creates it)")
         try:
             return Store(self.db)
         except StoreError as exc:
@@ -93,6 +99,8 @@ class _Commands(click.Group):
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
+        except QueryError as exc:
+            raise click.UsageError(str(exc)) from exc
         except (StoreError, sqlite3.DatabaseError) as exc:
             db = ctx.obj.db if isinstance(ctx.obj, Context) else "the database"
             raise click.ClickException(
@@ -385,7 +393,7 @@ def _run(ctx: Context, command: str, *, sources: str | None, only: Sequence[str]
     asked = set(only)
     only = [s.id for s in selected] if only else []
     with _locked(ctx.db):
-        store = ctx.open_store()
+        store = ctx.open_store(create=True)
         started = utcnow()
         run_id, result = _crawl(ctx, store, command, sources_file=sources, only=only,
                                 topics=topics)
@@ -505,7 +513,7 @@ def recrawl(ctx: Context, urls: tuple[str, ...], source_ids: tuple[str, ...],
         raise click.UsageError("give article URLs or --source ID")
     _load_sources(sources, source_ids)
     with _locked(ctx.db):
-        store = ctx.open_store()
+        store = ctx.open_store(create=True)
         figures: dict[str, Any] = {}
         run_ids = []
         if urls:

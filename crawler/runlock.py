@@ -20,7 +20,9 @@ class RunLocked(RuntimeError):
 
 class RunLock:
     def __init__(self, db_path: str | Path) -> None:
-        self.path = Path(f"{db_path}.lock")
+        # the resolved path: the same database reached through a symlink or another
+        # relative path is one lock
+        self.path = Path(f"{Path(db_path).resolve()}.lock")
         self._file: IO[str] | None = None
 
     def acquire(self) -> None:

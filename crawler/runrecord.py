@@ -13,6 +13,7 @@ from typing import Any
 
 from scrapy import signals
 
+from crawler.runlock import RunLock
 from crawler.runner import STORE_FAILED
 from crawler.storeaccess import close_store, store_for
 from store.db import Store, StoreError
@@ -24,6 +25,12 @@ class RunRecorder:
     def __init__(self, crawler: Any) -> None:
         self.crawler = crawler
         self.run_id: int | None = crawler.settings.getint("PROVWATCH_RUN_ID") or None
+        self.lock: RunLock | None = None
+        if self.run_id is None:
+            # a plain `scrapy crawl` takes the run lock as the CLI does: beside a CLI run it
+            # would write alongside it (and the next CLI run would take it for a killed one)
+            self.lock = RunLock(crawler.settings.get("PROVWATCH_DB", "provwatch.db"))
+            self.lock.acquire()  # RunLocked: Scrapy stops before the spider opens
         crawler.signals.connect(self.spider_opened, signal=signals.spider_opened)
         crawler.signals.connect(self.spider_closed, signal=signals.spider_closed)
 
@@ -55,7 +62,11 @@ class RunRecorder:
         figures = {sid: dict(c) for sid, c in getattr(spider, "figures", {}).items()}
         started = self.crawler.stats.get_value("start_time") if self.crawler.stats else None
         seconds = (datetime.now(UTC) - started).total_seconds() if started else None
-        store.call(Store.finish_run, self.run_id or 0, status=f"crawled:{reason}",
-                   exit_code=0, summary={"finish_reason": reason, "crawl_seconds": seconds},
-                   sources=figures)
-        close_store(self.crawler)
+        try:
+            store.call(Store.finish_run, self.run_id or 0, status=f"crawled:{reason}",
+                       exit_code=0, summary={"finish_reason": reason, "crawl_seconds": seconds},
+                       sources=figures)
+            close_store(self.crawler)
+        finally:
+            if self.lock is not None:
+                self.lock.release()

@@ -31,9 +31,23 @@ def utcnow() -> str:
     return datetime.now(UTC).replace(microsecond=0).isoformat()
 
 
+class QueryError(ValueError):
+    """A search query the index should not be asked (too long)."""
+
+
+MAX_QUERY_WORDS = 32  # an FTS5 AND of 16,000 words ran for minutes; no real query is longer
+MAX_QUERY_CHARS = 1000
+
+
 def _fts_query(query: str) -> str:
     """Turn user words into an FTS5 query over folded text (each word quoted, AND-ed)."""
+    if len(query) > MAX_QUERY_CHARS:
+        raise QueryError(f"search query too long ({len(query)} characters; at most "
+                         f"{MAX_QUERY_CHARS})")
     tokens = [t for t in fold(query).replace('"', " ").split() if t]
+    if len(tokens) > MAX_QUERY_WORDS:
+        raise QueryError(f"search query too long ({len(tokens)} words; at most "
+                         f"{MAX_QUERY_WORDS})")
     return " ".join(f'"{t}"' for t in tokens)
 
 

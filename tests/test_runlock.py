@@ -58,3 +58,33 @@ def test_lock_of_a_killed_run_is_taken_over(tmp_path: Path) -> None:
             time.sleep(0.05)
     assert f"pid {os.getpid()}" in Path(f"{db}.lock").read_text()
     lock.release()
+
+
+def test_the_same_database_through_a_symlink_is_one_lock(tmp_path: Path) -> None:
+    db = tmp_path / "real.db"
+    link = tmp_path / "elsewhere"
+    link.mkdir()
+    (link / "alias.db").symlink_to(db)
+    sources = write_sources(tmp_path / "s.toml", [
+        {"id": "a", "name": "A", "province": "Huế", "url": "http://127.0.0.1:9/"}])
+    with RunLock(db):
+        result = CliRunner().invoke(main, ["--db", str(link / "alias.db"), "run",
+                                           "--no-notify", "--sources", str(sources)])
+    assert result.exit_code == EXIT_LOCKED, result.output
+    assert "another provwatch run holds" in result.output
+
+
+def test_a_plain_scrapy_crawl_beside_a_cli_run_does_not_start(tmp_path: Path) -> None:
+    """`scrapy crawl` takes the same lock: beside a CLI run it stops before the spider
+    opens, writes no run row (so no live run is ever taken for a killed one)."""
+    db = tmp_path / "p.db"
+    sources = write_sources(tmp_path / "s.toml", [
+        {"id": "a", "name": "A", "province": "Huế", "url": "http://127.0.0.1:9/"}])
+    with RunLock(db):
+        done = subprocess.run(
+            [sys.executable, "-m", "scrapy", "crawl", "provwatch", "-a",
+             f"sources_file={sources}", "-s", f"PROVWATCH_DB={db}"],
+            capture_output=True, text=True, timeout=120, cwd=Path(__file__).parent.parent)
+    assert done.returncode != 0
+    assert "another provwatch run holds" in done.stderr
+    assert not db.exists()

@@ -1,0 +1,34 @@
+"""Operator mistakes at the command line get a clear answer and change nothing."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from cli import main
+from store.db import MAX_QUERY_WORDS, Store
+
+
+@pytest.mark.parametrize("command", [["status"], ["search", "chuyển đổi số"],
+                                     ["export", "--format", "jsonl"], ["history", "1"],
+                                     ["explain", "1"], ["notify", "pending"]])
+def test_a_mistyped_db_is_named_not_created(tmp_path: Path, command: list[str]) -> None:
+    db = tmp_path / "provwatc.db"  # the operator meant provwatch.db
+    result = CliRunner().invoke(main, ["--db", str(db), *command])
+    assert result.exit_code == 1, result.output
+    assert f"no database at {db}" in result.output
+    assert not db.exists()
+
+
+def test_an_overlong_search_query_is_refused_at_once(tmp_path: Path) -> None:
+    db = tmp_path / "p.db"
+    Store(db).close()
+    words = " ".join(["chuyển đổi số"] * 6000)  # 18,000 words
+    result = CliRunner().invoke(main, ["--db", str(db), "search", words])
+    assert result.exit_code == 2
+    assert "too long" in result.output
+    ok = CliRunner().invoke(main, ["--db", str(db), "search",
+                                   " ".join(["số"] * MAX_QUERY_WORDS)])
+    assert ok.exit_code == 0, ok.output
