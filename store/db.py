@@ -452,16 +452,6 @@ class _CommitGroup:
     def full(self) -> bool:
         return self.count >= self.writes or time.monotonic() - self.started >= self.seconds
 
-
-def _commit(conn: sqlite3.Connection) -> None:
-    try:
-        conn.execute("COMMIT")
-    except sqlite3.Error as exc:
-        # a failed COMMIT (disk full, I/O error) may already have rolled back
-        if conn.in_transaction:
-            conn.execute("ROLLBACK")
-        raise StoreError(f"cannot commit: {exc}") from exc
-
     def drop(self) -> None:
         """The group's transaction is gone: its writes are lost."""
         hooks, self.hooks = self.hooks, []
@@ -482,6 +472,16 @@ def _commit(conn: sqlite3.Connection) -> None:
             self.reset()
         for committed, _ in hooks:
             committed()
+
+
+def _commit(conn: sqlite3.Connection) -> None:
+    try:
+        conn.execute("COMMIT")
+    except sqlite3.Error as exc:
+        # a failed COMMIT (disk full, I/O error) may already have rolled back
+        if conn.in_transaction:
+            conn.execute("ROLLBACK")
+        raise StoreError(f"cannot commit: {exc}") from exc
 
 
 class _Transaction:
