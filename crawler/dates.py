@@ -16,7 +16,9 @@ from crawler.text import fold
 VN_TZ = timezone(timedelta(hours=7), "+07:00")
 
 _DMY = r"(?P<d>\d{1,2})\s*[/.\-]\s*(?P<m>\d{1,2})\s*[/.\-]\s*(?P<y>\d{4})"
-_HM = r"(?P<H>\d{1,2})\s*(?:[:hg]\s*(?P<M>\d{2}))(?:\s*:\s*(?P<S>\d{2}))?\s*(?P<ampm>am|pm|sa|ch)?"
+# "14:10", "14h10", "14g10", "14 giờ 10 phút", "12:30:05 PM", "12:30 CH" (chiều: afternoon)
+_HM = (r"(?P<H>\d{1,2})\s*(?:(?:[:hg]|gio)\s*(?P<M>\d{2})(?:\s*phut)?)(?:\s*:\s*(?P<S>\d{2}))?"
+       r"\s*(?P<ampm>(?:am|pm|a\.m\.|p\.m\.|sa|ch|sang|trua|chieu|toi|dem)(?![a-z]))?")
 # "ngày 6 tháng 4 năm 2022", "6 tháng 4, 2022", "6 tháng 4 năm 2022"
 _VERBAL = (r"(?:ngay\s+)?(?P<d>\d{1,2})\s+thang\s+(?P<m>\d{1,2})\s*(?:,|nam)\s*"
            r"(?P<y>\d{4})")
@@ -32,6 +34,8 @@ _PATTERNS = [
 _ISO = re.compile(
     r"(?P<y>\d{4})-(?P<m>\d{2})-(?P<d>\d{2})(?:[T ](?P<H>\d{2}):(?P<M>\d{2})(?::(?P<S>\d{2}))?"
     r"(?:\.\d+)?(?P<tz>Z|[+-]\d{2}:?\d{2})?)?")
+
+_ISO_AMPM = re.compile(r"^\d{4}-\d{2}-\d{2}[T ]\d{1,2}:\d{2}(?::\d{2})?\s*([AaPp]\.?[Mm]\.?)$")
 
 # Words that introduce a publication date in visible text (folded), at the start of a line.
 _DATE_CUE = re.compile(
@@ -58,14 +62,27 @@ def _from_match(match: re.Match[str]) -> datetime | None:
     hh = int(g["H"]) if g.get("H") else 0
     mm = int(g["M"]) if g.get("M") else 0
     ss = int(g["S"]) if g.get("S") else 0
-    ampm = (g.get("ampm") or "").lower()
-    if ampm in ("pm", "ch") and hh < 12:
-        hh += 12
-    elif ampm in ("am", "sa") and hh == 12:
-        hh = 0
+    hh = _twelve_hour(hh, g.get("ampm") or "")
     if hh > 23 or mm > 59 or ss > 59:
         hh = mm = ss = 0
     return _build(int(g["y"]), int(g["m"]), int(g["d"]), hh, mm, ss)
+
+
+def _twelve_hour(hh: int, marker: str) -> int:
+    """The 24-hour hour of a 12-hour clock reading: 12 PM is 12, 12 AM is 0, 1 PM is 13.
+
+    ``SA``/``CH`` are the Vietnamese locale's AM/PM; the words of the day (``4:30 chiều``,
+    ``9 giờ tối``, ``1 giờ trưa``, ``11 giờ đêm``) move the hour the same way, and ``12:30
+    sáng``/``trưa`` stays 12:30.
+    """
+    marker = marker.lower().replace(".", "")
+    if marker in ("pm", "ch", "chieu", "toi") and hh < 12:
+        return hh + 12
+    if marker == "trua" and hh <= 4 or marker == "dem" and 6 <= hh < 12:
+        return hh + 12
+    if marker in ("am", "sa") and hh == 12:
+        return 0
+    return hh
 
 
 def parse_iso(text: str) -> datetime | None:
@@ -100,7 +117,11 @@ def parse_vietnamese_date(text: str) -> datetime | None:
         return None
     folded = fold(text)
     if _ISO.fullmatch(text.strip()) or re.match(r"^\s*\d{4}-\d{2}-\d{2}", text):
-        return parse_iso(text)
+        value = parse_iso(text)
+        marker = _ISO_AMPM.match(text.strip())  # "2024-03-05 12:30 AM" (ASP.NET, IIS logs)
+        if value is not None and marker:
+            value = value.replace(hour=_twelve_hour(value.hour, marker.group(1)))
+        return value
     best: tuple[int, datetime] | None = None
     for pattern in _PATTERNS:
         for match in pattern.finditer(folded):

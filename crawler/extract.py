@@ -30,9 +30,12 @@ Decisions (kept consistent everywhere):
 * A recognised byline (``Tác giả: …``, ``Bài, ảnh: …``, ``Theo: …``, a final short name line,
   an author-classed element, meta author) becomes ``author`` with its prefix removed, and
   the byline paragraph leaves the text. A CMS account or role (``Quản trị viên``, ``admin``,
-  ``Super User``, ``Biên tập viên``) is no author, and its line leaves the text too. A source credit (``Nguồn tin: Báo …``) is neither
-  author nor text.
+  ``Super User``, ``Biên tập viên``) is no author, and its line leaves the text too. A
+  source credit (``Nguồn tin: Báo …``) is neither author nor text.
 * Date lines, the title repeated at the top, licence/copyright lines are not text.
+* The date is the article's: metadata first, then the printed date nearest the article
+  (inside the element holding its title and body, then one enclosing element at a time); a
+  header bar's or a clock box's "today" date never wins over it.
 * Text is NFC with entities decoded, one paragraph per line; ``<br>``-separated bodies and
   text-only ``<div>`` paragraphs become paragraphs.
 
@@ -722,7 +725,7 @@ _NOT_TITLE_CLASS = re.compile(r"site|logo|box|widget|menu|sub|cat|related|other|
                               re.I)
 
 
-_CHROME = re.compile(r"header|logo|banner|menu", re.I)
+_CHROME = re.compile(r"header|logo|banner|menu|top-?bar|top-?line|toolbar", re.I)
 _ARTICLE_MARK = re.compile(r"entry|article|post|news|detail|content|story", re.I)
 
 
@@ -808,10 +811,17 @@ _DATE_TOKENS = ("date", "time", "ngay", "publish", "posted", "created", "capnhat
                 "meta", "info", "ngaydang", "pubdate", "timeago", "post")
 
 
-def _published(tree: HtmlElement, hints: ExtractHints | None,
-               chrome: set[HtmlElement]) -> datetime | None:
-    """Publication date: hinted element, JSON-LD, meta, ``<time>``, then a date-classed
-    element outside the page chrome (a header's "today" date is the crawl date)."""
+def _published(tree: HtmlElement, hints: ExtractHints | None, chrome: set[HtmlElement],
+               title: str | None) -> datetime | None:
+    """Publication date: hinted element, JSON-LD, meta, then the page's printed dates.
+
+    Printed dates (``<time datetime>``, a date-classed element, a date line near the title)
+    are taken nearest the article first: inside the article's region (the smallest element
+    holding its title and its body), then one enclosing element at a time. Page chrome
+    never counts, and a bare "today" date (a weekday and a day, no time: ``Thứ Ba, ngày
+    17/12/2024``) loses to any other date at the same distance: a top bar's date is the day
+    of the crawl, not of the article.
+    """
     if hints and hints.date_selector:
         for el in tree.cssselect(hints.date_selector):
             value = parse_vietnamese_date(normalise(" ".join(el.itertext())))
@@ -827,27 +837,94 @@ def _published(tree: HtmlElement, hints: ExtractHints | None,
         value = parse_iso(raw_meta) or parse_vietnamese_date(raw_meta)
         if value:
             return value
-    for el in tree.iter("time"):
-        raw = el.get("datetime")
-        if raw and el not in chrome and (value := parse_iso(raw) or parse_vietnamese_date(raw)):
-            return value
-    for el in tree.iter():
-        if not isinstance(el.tag, str) or el.tag in ("html", "body", "head", "script", "style") \
-                or el in chrome:
-            continue
-        raw = f"{el.get('class', '')} {el.get('id', '')}".lower().replace("-", "")
-        if any(t in raw for t in _DATE_TOKENS) and _text_len(el) <= 120:
-            value = parse_vietnamese_date(normalise(" ".join(el.itertext())))
-            if value:
-                return value
+    region = _article_region(tree, title, chrome)
+    levels = {el: depth for depth, el in enumerate([region, *region.iterancestors()])}
+    found: list[tuple[int, bool, int, int, datetime]] = []  # (depth, today, kind, order, value)
+
+    def distance(el: HtmlElement) -> int:
+        for up in (el, *el.iterancestors()):
+            if up in levels:
+                return levels[up]
+        return len(levels)
+
+    for order, el in enumerate(tree.iter()):
+        if el.tag == "time" and (raw := el.get("datetime")) and el not in chrome:
+            if value := parse_iso(raw) or parse_vietnamese_date(raw):
+                found.append((distance(el), False, 0, order, value))
+                continue
+        marks = f"{el.get('class', '')} {el.get('id', '')}"
+        if len(marks) > 1 and _DATE_MARK.search(marks) and el not in chrome \
+                and el.tag not in ("html", "body", "head", "script", "style") \
+                and _text_len(el) <= 120:
+            printed = normalise(" ".join(el.itertext()))
+            if value := parse_vietnamese_date(printed):
+                found.append((distance(el), _today_like(printed), 1, order, value))
+    if not any(f[0] == 0 for f in found) and \
+            (value := _visible_date_near_title(region, title, chrome)) is not None:
+        found.append((0, False, 2, 0, value))
+    if found:
+        return min(found, key=lambda f: f[:4])[4]
+    return _visible_date_near_title(tree, title, chrome) if region is not tree else None
+
+
+_DATE_MARK = re.compile("|".join(_DATE_TOKENS).replace("capnhat", "cap-?nhat"), re.I)
+
+
+# "Thứ Ba, ngày 17/12/2024", "Hôm nay: 17/12/2024": the date a header bar prints every day
+_TODAY = re.compile(r"^\W*(hom nay\W*)?((thu (hai|ba|tu|nam|sau|bay|[2-7])|chu nhat)\W*)?"
+                    r"(ngay\s*)?\d{1,2}\s*[/.\-]\s*\d{1,2}\s*[/.\-]\s*\d{4}\W*$")
+
+
+def _today_like(printed: str) -> bool:
+    folded = fold(printed)
+    return bool(_TODAY.match(folded)) and ("hom nay" in folded or "thu" in folded
+                                           or "chu nhat" in folded)
+
+
+def _article_region(tree: HtmlElement, title: str | None,
+                    chrome: set[HtmlElement]) -> HtmlElement:
+    """The smallest element holding both the title element and the longest run of text (the
+    body); the whole page when the title element is not found."""
+    heading = _title_element(tree, title, chrome) if title else None
+    if heading is None:
+        return tree
+    own: dict[HtmlElement, int] = {}
+    for node in tree.xpath("//body//text()"):
+        owner = node.getparent()
+        if node.is_tail:
+            owner = owner.getparent()
+        if owner is not None:
+            own[owner] = own.get(owner, 0) + len(node.strip())
+    if not own:
+        return tree
+    body = max(own, key=own.__getitem__)
+    ancestors = {heading, *heading.iterancestors()}
+    for el in (body, *body.iterancestors()):
+        if el in ancestors:
+            return el
+    return tree
+
+
+def _title_element(tree: HtmlElement, title: str,
+                   chrome: set[HtmlElement]) -> HtmlElement | None:
+    """The first element outside the chrome (and outside any link) that prints the title."""
+    size = len(title)
+    for el in tree.iter("h1", "h2", "h3", "h4", "div", "span", "p", "td", "b", "strong",
+                        "font"):
+        length = _text_len(el)
+        if 0.6 * size <= length <= min(1.5 * size, 300) and el not in chrome \
+                and _same(el.text_content(), title) and next(el.iterancestors("a"), None) is None:
+            return el
     return None
 
 
-def _visible_date_near_title(tree: HtmlElement, title: str | None,
+def _visible_date_near_title(root: HtmlElement, title: str | None,
                              chrome: set[HtmlElement]) -> datetime | None:
     """The first date line among the dozen lines from the title on, page chrome excluded."""
-    lines = normalise("\n".join(t for t in tree.xpath("//body//text()")
-                                if str(t).strip() and t.getparent() not in chrome)).split("\n")
+    lines = normalise("\n".join(t for t in root.xpath(".//text()")
+                                if str(t).strip() and t.getparent() not in chrome
+                                and t.getparent().tag not in ("script", "style", "title"))
+                      ).split("\n")
     start = 0
     if title:
         for i, line in enumerate(lines):
@@ -1026,7 +1103,7 @@ def extract_page(html: str | bytes, url: str, hints: ExtractHints | None = None)
     canonical = next((href.strip() for href in _CANONICAL(tree) if href.strip()), None)
     chrome = _chrome_elements(tree)
     title = _title(tree, hints, chrome)
-    published = _published(tree, hints, chrome) or _visible_date_near_title(tree, title, chrome)
+    published = _published(tree, hints, chrome, title)
     tree_author = _tree_author(tree)
     for el in tree.xpath("//script|//style|//noscript"):
         _remove(el)

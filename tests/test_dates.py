@@ -103,3 +103,21 @@ def test_visible_date_falls_back_to_a_dated_lead() -> None:
     text = ("LCĐT – Sáng 6/4/2022, Ban Chỉ đạo chuyển đổi số tỉnh Lào Cai tổ chức Hội nghị "
             "đánh giá kết quả chuyển đổi số trên địa bàn tỉnh năm 2021.")
     assert find_published_in_text(text).isoformat() == "2022-04-06T00:00:00+07:00"
+
+
+@pytest.mark.parametrize(("text", "iso"), [
+    # 12 PM is 12:xx, 12 AM is 00:xx, whatever prints the clock (issue 17, item 4)
+    ("2024-03-05 12:30 PM", "2024-03-05T12:30:00+07:00"),
+    ("2024-03-05 12:30 AM", "2024-03-05T00:30:00+07:00"),  # an ISO-first date with a marker
+    ("2024-03-05 01:30:15 PM", "2024-03-05T13:30:15+07:00"),
+    ("Đăng lúc 12:30 P.M., 05/03/2024", "2024-03-05T12:30:00+07:00"),
+    ("05/03/2024 12:30 sáng", "2024-03-05T12:30:00+07:00"),  # 'sáng' is no 'SA' marker
+    ("05/03/2024 12:10 SA", "2024-03-05T00:10:00+07:00"),    # SA/CH: the vi-VN AM/PM
+    ("05/03/2024 4:30 chiều", "2024-03-05T16:30:00+07:00"),
+    ("12 giờ 30 phút, ngày 05/03/2024", "2024-03-05T12:30:00+07:00"),
+    ("Cập nhật 14 giờ 05 ngày 5/3/2024", "2024-03-05T14:05:00+07:00"),
+    ("1:05 trưa, Thứ Ba 05/03/2024", "2024-03-05T13:05:00+07:00"),
+])
+def test_twelve_hour_clocks_and_words_for_the_hour(text: str, iso: str) -> None:
+    parsed = parse_vietnamese_date(text)
+    assert parsed is not None and parsed.isoformat() == iso
