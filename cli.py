@@ -579,71 +579,146 @@ def extract(page: str, url: str | None, as_json: bool, topics: str | None,
                f"matched={', '.join(record['matched'])}")
 
 
-EXPORT_FIELDS = ("id", "url", "canonical_url", "source", "province", "former_provinces",
-                 "title", "author", "published", "text", "relevant", "score", "matched", "topic",
-                 "duplicate_of", "version", "first_seen", "last_changed", "last_checked")
+# -- export, search, serve (rows: crawler/exportrows.py, feed: crawler/feeds.py, reading
+# room: crawler/readingroom.py)
+since_option = click.option(
+    "--since", metavar="DATE", help="Only articles published (else first seen) on or after "
+    "DATE: YYYY-MM-DD or DD/MM/YYYY, optionally with HH:MM; Vietnamese time.")
+until_option = click.option(
+    "--until", metavar="DATE", help="Only articles published (else first seen) up to DATE, "
+    "that whole day included.")
+base_url_option = click.option(
+    "--base-url", envvar="PROVWATCH_SERVE_BASE_URL", metavar="URL",
+    help="The address the reading room (provwatch serve) is reached at; feed entries and "
+         "alerts link to each article's page there (env PROVWATCH_SERVE_BASE_URL).")
 
 
-def export_row(row: dict[str, Any]) -> dict[str, Any]:
-    out = {k: row.get(k) for k in EXPORT_FIELDS}
-    out["url"] = row.get("link") or row.get("url")
-    out["canonical_url"] = row.get("url")
-    out["relevant"] = bool(row.get("relevant"))
-    for key in ("matched", "former_provinces"):
-        out[key] = json.loads(row[key]) if isinstance(row.get(key), str) else (row.get(key) or [])
-    return out
+def _period(since: str | None, until: str | None) -> Any:
+    from crawler.exportrows import Period, PeriodError
+
+    try:
+        return Period.parse(since, until)
+    except PeriodError as exc:
+        raise click.BadParameter(str(exc), param_hint="--since/--until") from exc
+
+
+def _check_base_url(base_url: str | None) -> None:
+    if base_url and not base_url.startswith(("http://", "https://")):
+        raise click.BadParameter(f"{base_url!r} is not an http(s) URL", param_hint="--base-url")
 
 
 @main.command()
-@click.option("--format", "fmt", type=click.Choice(["jsonl", "json"]), default="jsonl",
-              show_default=True, help="Output format.")
+@click.option("--format", "fmt", type=click.Choice(["jsonl", "json", "csv", "atom"]),
+              default="jsonl", show_default=True,
+              help="jsonl/json/csv: every field of each article; atom: a feed of flagged "
+                   "news (each story once, newest first).")
 @click.option("--output", "-o", type=click.File("w", encoding="utf-8"), default="-",
               help="Write to this file instead of standard output.")
 @click.option("--relevant-only", is_flag=True, help="Only articles flagged relevant.")
 @click.option("--province", help="Only articles of this province (current or former name).")
+@click.option("--topic", metavar="ID", help="Only articles flagged under this topic "
+                                            "(its id in topics.toml: dx, an-toan-thong-tin).")
+@since_option
+@until_option
+@base_url_option
 @click.pass_obj
-def export(ctx: Context, fmt: str, output: Any, relevant_only: bool,
-           province: str | None) -> None:
-    """Export stored articles, one JSON object per article."""
-    from crawler.provinces import province_matches
+def export(ctx: Context, fmt: str, output: Any, relevant_only: bool, province: str | None,
+           topic: str | None, since: str | None, until: str | None,
+           base_url: str | None) -> None:
+    """Export stored articles as JSON lines, JSON or CSV, or flagged news as an Atom feed.
 
+    Times are Vietnamese local time (+07:00): published, first_seen, last_changed,
+    last_checked.
+    """
+    from crawler.exportrows import export_row, select, write_csv
+
+    period = _period(since, until)
+    _check_base_url(base_url)
     store = ctx.open_store()
-    rows = []
-    for row in store.iter_articles():
-        item = export_row(row)
-        if relevant_only and not item["relevant"]:
-            continue
-        if province and not province_matches(province, item["province"],
-                                             item["former_provinces"]):
-            continue
-        if fmt == "jsonl":
+    if fmt == "atom":
+        from crawler.feeds import atom_feed, feed_id, feed_title, flagged_rows
+        from crawler.readingroom import article_page_url
+
+        rows = flagged_rows(store.db.conn, topic=topic, province=province, period=period)
+        output.write(atom_feed(
+            rows, title=feed_title(topic, province), feed_id=feed_id(topic, province),
+            page_url=(lambda i: article_page_url(base_url, i)) if base_url else None,
+        ).decode("utf-8"))
+        return
+    items = select((export_row(r) for r in store.iter_articles()),
+                   relevant_only=relevant_only, province=province, topic=topic, period=period)
+    if fmt == "csv":
+        write_csv(items, output)
+    elif fmt == "jsonl":
+        for item in items:
             output.write(json.dumps(item, ensure_ascii=False) + "\n")
-        else:
-            rows.append(item)
-    if fmt == "json":
-        output.write(json.dumps(rows, ensure_ascii=False, indent=2) + "\n")
+    else:
+        output.write(json.dumps(list(items), ensure_ascii=False, indent=2) + "\n")
 
 
 @main.command()
 @click.argument("query", nargs=-1, required=True)
 @click.option("--limit", default=20, show_default=True, help="Maximum results.")
 @click.option("--json", "as_json", is_flag=True, help="Print results as JSON lines.")
+@since_option
+@until_option
 @click.pass_obj
-def search(ctx: Context, query: tuple[str, ...], limit: int, as_json: bool) -> None:
-    """Full-text search of stored titles and texts (diacritics optional: `chuyen doi so`)."""
+def search(ctx: Context, query: tuple[str, ...], limit: int, as_json: bool,
+           since: str | None, until: str | None) -> None:
+    """Full-text search of stored titles and texts (diacritics optional: `chuyen doi so`).
+
+    Copies of a story stored from other sources are marked `copy of #ID`; when more
+    articles match than --limit, the count of those not shown is printed.
+    """
+    from crawler.exportrows import search as search_rows
+
+    period = _period(since, until)
     store = ctx.open_store()
-    rows = store.search(" ".join(query), limit=limit)
-    if not rows:
+    page = search_rows(store, " ".join(query), limit=limit, period=period)
+    if not page.total:
         click.echo("no match", err=True)
         return
-    for row in rows:
+    for row in page.rows:
         if as_json:
             click.echo(json.dumps(row, ensure_ascii=False))
-        else:
-            flag = "DX" if row["relevant"] else "  "
-            click.echo(f"{row['id']:>6} {flag} {row['published'] or '':<25.25} "
-                       f"[{row['source']}] {row['title']}\n       {row['url']}\n"
-                       f"       {row['snippet']}")
+            continue
+        flag = "DX" if row["relevant"] else "  "
+        copy = f" (copy of #{row['duplicate_of']})" if row["duplicate_of"] else ""
+        click.echo(f"{row['id']:>6} {flag} {row['published'] or '':<25.25} "
+                   f"[{row['source']}] {row['title']}{copy}\n       {row['url']}\n"
+                   f"       {row['snippet']}")
+    if page.cut:
+        click.echo(f"{len(page.rows)} of {page.total} matches shown; "
+                   f"{page.total - len(page.rows)} more (raise --limit)", err=True)
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True,
+              help="Address to listen on; the default serves this machine only.")
+@click.option("--port", default=8001, show_default=True, type=click.IntRange(1, 65535),
+              help="Port to listen on.")
+@base_url_option
+@click.pass_obj
+def serve(ctx: Context, host: str, port: int, base_url: str | None) -> None:
+    """Serve the reading room: Datasette over the database, read-only, in Vietnamese.
+
+    Canned queries: flagged news today and this week by province and topic, changed
+    articles with their diff, copies grouped by story, source health, search without
+    diacritics; an Atom feed of flagged news at /-/atom. Ctrl-C (SIGTERM) stops it.
+    """
+    from crawler.readingroom import serve as serve_reading_room
+
+    _check_base_url(base_url)
+    if not Path(ctx.db).is_file():
+        raise click.ClickException(f"{ctx.db}: no database yet; run provwatch crawl first")
+    ctx.open_store().close()  # an older schema is brought up to date, as by every command
+    if host not in ("127.0.0.1", "localhost", "::1"):
+        click.echo(f"provwatch: listening on {host}: anyone who reaches this machine can "
+                   f"read the database", err=True)
+    click.echo(f"provwatch: reading room at http://{host}:{port}/ (read-only {ctx.db})",
+               err=True)
+    serve_reading_room(ctx.db, host=host, port=port, base_url=base_url,
+                       log_level=ctx.log_level.lower())
 
 
 def _find_article(store: Store, ref: str) -> dict[str, Any] | None:
