@@ -37,7 +37,8 @@ Decisions (kept consistent everywhere):
   (inside the element holding its title and body, then one enclosing element at a time); a
   header bar's or a clock box's "today" date never wins over it.
 * Text is NFC with entities decoded, one paragraph per line; ``<br>``-separated bodies and
-  text-only ``<div>`` paragraphs become paragraphs.
+  text-only ``<div>`` paragraphs become paragraphs, also where the runs follow an image
+  block, a caption or a lead ``<p>`` in the same container (NukeViet, old portals).
 
 Cost: the page is decoded and parsed once; the cleaned lxml tree goes to trafilatura
 (``fast=True``: the cleaning does the work its fallback extractors would).
@@ -380,6 +381,72 @@ def _text_divs_to_paragraphs(root: HtmlElement) -> None:
             el.tag = "p"
 
 
+_RUN_CONTAINERS = ("div", "td", "th", "section", "article", "main", "center", "font", "span",
+                   "blockquote", "form", "li")
+_MIN_RUN_TEXT = 20
+
+
+def _wrap_text_runs(root: HtmlElement) -> None:
+    """Make every run of text a ``<p>`` where a container mixes text runs with blocks.
+
+    NukeViet and older portals write a body as text nodes separated by ``<br>``s, often after
+    an image table or a caption block in the same ``<div>``; trafilatura keeps a block's own
+    text but drops the text that follows a child block (a tail), so such a body lost every
+    run after the image. Each run between ``<br>``s and blocks becomes a paragraph.
+    """
+    for el in list(root.iter(*_RUN_CONTAINERS)):
+        direct = len((el.text or "").strip()) + sum(len((c.tail or "").strip()) for c in el)
+        if direct >= _MIN_RUN_TEXT and any(isinstance(c.tag, str) and c.tag not in _INLINE
+                                           for c in el):
+            _split_runs(el)
+
+
+def _split_runs(el: HtmlElement) -> None:
+    """Rebuild ``el``'s children: block children stay, each run of text and inline children
+    between ``<br>``s and blocks goes into a new ``<p>``."""
+    children = list(el)
+    text, el.text = el.text, None
+    rebuilt: list[HtmlElement] = []
+    run: HtmlElement | None = None
+
+    def add_text(value: str | None) -> None:
+        nonlocal run
+        if not value:
+            return
+        if run is None:
+            if not value.strip():
+                return
+            run = lxml.html.Element("p")
+            rebuilt.append(run)
+        if len(run):
+            run[-1].tail = (run[-1].tail or "") + value
+        else:
+            run.text = (run.text or "") + value
+
+    add_text(text)
+    for child in children:
+        tail, child.tail = child.tail, None
+        el.remove(child)
+        if not isinstance(child.tag, str):
+            pass  # a comment or processing instruction: dropped
+        elif child.tag == "br":
+            run = None
+        elif child.tag in _INLINE:
+            if run is None:
+                run = lxml.html.Element("p")
+                rebuilt.append(run)
+            run.append(child)
+        else:
+            run = None
+            rebuilt.append(child)
+        add_text(tail)
+    for child in rebuilt:
+        el.append(child)
+
+
+_CAPTION_CLASS = re.compile(r"caption|chuthich")
+
+
 def _drop_furniture_elements(root: HtmlElement, total: int) -> None:
     image_boxes = _image_boxes(root)
     for el in list(root.iter(etree.Element)):
@@ -405,7 +472,7 @@ def _drop_furniture_elements(root: HtmlElement, total: int) -> None:
         if _is_furniture_el(el) and _text_len(el) < max(total * 0.4, 200):
             _remove(el)
         elif _tokens(el) & CAPTION_TOKENS and el.tag in ("p", "span", "em", "div", "td") \
-                and _text_len(el) < 300 and "caption" in " ".join(_tokens(el)):
+                and _text_len(el) < 300 and _CAPTION_CLASS.search(" ".join(_tokens(el))):
             _remove(el)
 
 
@@ -1115,6 +1182,7 @@ def extract_page(html: str | bytes, url: str, hints: ExtractHints | None = None)
     _drop_furniture_elements(tree, total)
     _drop_teaser_blocks(tree, _host(url))
     _unwrap_layout_tables(tree)
+    _wrap_text_runs(tree)
     _text_divs_to_paragraphs(tree)
     sapo = _sapo(tree)  # after cleaning: a teaser's summary is gone by now
     doc = trafilatura.bare_extraction(
