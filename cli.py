@@ -11,6 +11,7 @@ import logging
 import os
 import sqlite3
 import sys
+import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
@@ -353,15 +354,18 @@ SUMMARY_KEYS = ("requests", "listing_pages", "links_found", "articles_fetched", 
 
 
 def _print_summary(run_id: int, figures: dict[str, dict[str, int]], failed: dict[str, str],
-                   send: Any | None) -> None:
+                   send: Any | None, seconds: float | None = None) -> None:
+    from crawler.runreport import format_seconds
+
     totals: dict[str, int] = {}
     for fig in figures.values():
         for k in SUMMARY_KEYS:
             totals[k] = totals.get(k, 0) + int(fig.get(k, 0))
+    elapsed = f" in {format_seconds(seconds)}" if seconds is not None else ""
     click.echo(f"provwatch run {run_id}: {len(figures)} sources, "
                f"{totals.get('new', 0)} new, {totals.get('updated', 0)} updated, "
                f"{totals.get('duplicates', 0)} duplicates, {totals.get('unchanged', 0)} unchanged, "
-               f"{totals.get('articles_fetched', 0)} article pages fetched")
+               f"{totals.get('articles_fetched', 0)} article pages fetched{elapsed}")
     for sid in sorted(figures):
         fig = figures[sid]
         parts = [f"{k}={fig[k]}" for k in SUMMARY_KEYS if fig.get(k)]
@@ -394,7 +398,7 @@ def _run(ctx: Context, command: str, *, sources: str | None, only: Sequence[str]
     only = [s.id for s in selected] if only else []
     with _locked(ctx.db):
         store = ctx.open_store(create=True)
-        started = utcnow()
+        started, clock = utcnow(), time.monotonic()
         run_id, result = _crawl(ctx, store, command, sources_file=sources, only=only,
                                 topics=topics)
         figures = result["sources"]
@@ -428,7 +432,7 @@ def _run(ctx: Context, command: str, *, sources: str | None, only: Sequence[str]
                    "alerts_kept": report.kept if report else 0}
         store.finish_run(run_id, status=status, exit_code=code, summary=summary,
                          sources=figures)
-        _print_summary(run_id, figures, failed, report)
+        _print_summary(run_id, figures, failed, report, time.monotonic() - clock)
         for problem in problems:
             click.echo(f"problem: {problem}")
         for event in events:
@@ -952,26 +956,34 @@ def sources_check(source_ids: tuple[str, ...], sources: str | None) -> None:
 
 
 @main.command()
+@click.option("--runs", "limit", default=5, show_default=True, help="How many recent runs.")
+@click.option("--json", "as_json", is_flag=True,
+              help="Print runs and source health as one JSON object.")
 @click.pass_obj
-def status(ctx: Context) -> None:
-    """Show recent runs and each source's last figures, streaks and last success."""
+def status(ctx: Context, limit: int, as_json: bool) -> None:
+    """Show recent runs (new, changed, duplicates, alerts, errors, duration; times +07:00)
+    and each source's last success, streaks and article count."""
+    from crawler.runreport import health_report, render_run, run_report
+
     store = ctx.open_store()
-    runs = store.runs(limit=5)
+    runs = [run_report(store, r) for r in store.runs(limit=limit)]
+    health = health_report(store)
+    store.close()
+    if as_json:
+        click.echo(json.dumps({"runs": runs, "sources": health}, ensure_ascii=False, indent=1))
+        return
     if not runs:
         click.echo("no runs yet")
-    for r in runs:
-        summary = json.loads(r["summary"]) if r.get("summary") else {}
-        failed = summary.get("failed_sources") or {}
-        click.echo(f"run {r['id']} {r['command']:<8} {r['started']} → {r['finished'] or '…'} "
-                   f"{r['status']}" + (f", failed: {', '.join(failed)}" if failed else ""))
-    health = store.all_health()
+    for report in runs:
+        for line in render_run(report):
+            click.echo(line)
     if health:
         click.echo("")
-        click.echo(f"{'source':<28} {'last success':<26} fail empty short  articles")
+        click.echo(f"{'source':<28} {'last success (+07:00)':<26} fail empty short  articles")
     for h in health:
         click.echo(f"{h['source']:<28} {h['last_success'] or 'never':<26} "
                    f"{h['fail_streak']:>4} {h['empty_streak']:>5} {h['short_streak']:>5} "
-                   f"{store.count('articles', 'source = ?', [h['source']]):>9}")
+                   f"{h['articles']:>9}")
 
 
 if __name__ == "__main__":

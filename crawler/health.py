@@ -47,12 +47,67 @@ def _problem(fig: dict[str, int], failed_reason: str | None, mean_len: float | N
     return None, ""
 
 
+NETWORK = "(network)"  # the health row of the machine's own connection
+# error kinds of a request that never reached a server
+NETWORK_KINDS = frozenset({"dns", "refused", "timeout", "tcp_timed_out", "no_route_to_host",
+                           "connect_error", "connection_lost", "network_unreachable"})
+
+
+def network_down(figures: dict[str, dict[str, int]], failed: dict[str, str]) -> bool:
+    """Whether the night failed as a whole for want of a network: every source (two or
+    more) failed, no page came back, and every error is one of reaching a server."""
+    if len(figures) < 2 or set(failed) != set(figures):
+        return False
+    for fig in figures.values():
+        if int(fig.get("listing_pages", 0)) or int(fig.get("articles_fetched", 0)):
+            return False
+        kinds = {k.split("/", 1)[1] for k, v in fig.items() if k.startswith("errors/") and v}
+        if not kinds or not kinds <= NETWORK_KINDS:
+            return False
+    return True
+
+
+def _assess_network(store: Store, run_id: int, figures: dict[str, dict[str, int]],
+                    down: bool) -> list[HealthEvent]:
+    """One alert when the whole night was offline (not one per source, whose own streaks
+    that night are left as they were), and one when the network is back."""
+    known = store.health(NETWORK)
+    if known is None and not down:
+        return []  # the network has never been down: no row to keep
+    row: dict[str, Any] = known or {
+        "source": NETWORK, "fail_streak": 0, "empty_streak": 0, "short_streak": 0,
+        "alerted": None, "last_success": None}
+    events: list[HealthEvent] = []
+    if down:
+        kinds: dict[str, int] = {}
+        for fig in figures.values():
+            for key, value in fig.items():
+                if key.startswith("errors/"):
+                    kinds[key.split("/", 1)[1]] = kinds.get(key.split("/", 1)[1], 0) + value
+        detail = (f"mạng không truy cập được: cả {len(figures)} nguồn đều lỗi kết nối ("
+                  + ", ".join(f"{k}×{v}" for k, v in sorted(kinds.items())) + ")")
+        row.update(fail_streak=int(row.get("fail_streak") or 0) + 1, last_error=detail)
+        if not row.get("alerted"):
+            events.append(HealthEvent(NETWORK, "health", "network", detail))
+            row["alerted"] = "network"
+    else:
+        row.update(fail_streak=0, last_error=None, last_success=utcnow())
+        if row.get("alerted"):
+            events.append(HealthEvent(NETWORK, "recovered", "network",
+                                      "mạng hoạt động trở lại"))
+            row["alerted"] = None
+    row["last_run"] = run_id
+    store.save_health(row)
+    return events
+
+
 def assess_sources(store: Store, *, run_id: int, started: str,
                    figures: dict[str, dict[str, int]], failed: dict[str, str],
                    names: dict[str, str], streak: int = 3) -> list[HealthEvent]:
     """Update each source's health record and queue health/recovery alerts."""
-    events: list[HealthEvent] = []
-    for source, fig in figures.items():
+    down = network_down(figures, failed)
+    events = _assess_network(store, run_id, figures, down) if len(figures) >= 2 else []
+    for source, fig in ({} if down else figures).items():
         row: dict[str, Any] = store.health(source) or {
             "source": source, "fail_streak": 0, "empty_streak": 0, "short_streak": 0,
             "median_length": None, "alerted": None, "last_success": None}
@@ -82,7 +137,9 @@ def assess_sources(store: Store, *, run_id: int, started: str,
     for event in events:
         store.queue_alert({
             "kind": event.kind, "run_id": run_id, "created": utcnow(),
-            "payload": {"kind": event.kind, "title": names.get(event.source, event.source),
+            "payload": {"kind": event.kind,
+                        "title": "provwatch" if event.source == NETWORK
+                        else names.get(event.source, event.source),
                         "source": event.source, "detail": event.detail},
             "tags": HEALTH_TAGS})
     return events
