@@ -72,6 +72,14 @@ def _province(query: str | None, current: str | None, former: str | None) -> int
     return int(province_matches(query, current, names))
 
 
+def vn_time(value: str | None) -> str | None:
+    """An ISO time as a Vietnamese reader writes it, local and day first: 04/12/2026 09:30."""
+    local = local_time(value)
+    if not local or len(local) < 16 or local[4] != "-":
+        return local
+    return f"{local[8:10]}/{local[5:7]}/{local[0:4]} {local[11:16]}"
+
+
 def register_functions(conn: sqlite3.Connection) -> None:
     """The reading room's SQL functions, on one connection."""
     conn.create_function("pw_fold", 1, lambda s: fold(s or ""), deterministic=True)
@@ -80,16 +88,18 @@ def register_functions(conn: sqlite3.Connection) -> None:
                          deterministic=True)
     conn.create_function("pw_province", 3, _province, deterministic=True)
     conn.create_function("pw_local", 1, local_time, deterministic=True)
+    conn.create_function("pw_vn_time", 1, vn_time, deterministic=True)
 
 
 # -- canned queries -----------------------------------------------------------------------
 _STORY_COLUMNS = """
-  a.id, a.title AS tieu_de, a.province AS tinh,
-  (SELECT group_concat(value, ', ') FROM json_each(a.former_provinces)) AS tinh_cu,
-  a.topic AS chu_de, a.source AS nguon, a.published AS ngay_dang,
-  pw_local(a.first_seen) AS thay_lan_dau, round(a.score, 2) AS diem,
-  (SELECT COUNT(*) FROM articles c WHERE c.duplicate_of = a.id) AS so_ban_sao,
-  coalesce(a.link, a.url) AS lien_ket"""
+  a.id, a.title AS "Tiêu đề", a.province AS "Tỉnh",
+  (SELECT group_concat(value, ', ') FROM json_each(a.former_provinces)) AS "Tỉnh cũ",
+  a.topic AS "Chủ đề", a.source AS "Nguồn", pw_vn_time(a.published) AS "Ngày đăng",
+  pw_vn_time(a.first_seen) AS "Thấy lần đầu", round(a.score, 2) AS "Điểm",
+  (SELECT COUNT(*) FROM articles c WHERE c.duplicate_of = a.id) AS "Bản đăng lại",
+  coalesce(a.link, a.url) AS "Liên kết"
+"""
 _FLAGGED = """a.relevant = 1 AND a.duplicate_of IS NULL
   AND (:tinh = '' OR pw_province(:tinh, a.province, a.former_provinces))
   AND (:chu_de = '' OR a.topic = :chu_de)"""
@@ -99,14 +109,14 @@ _NEWEST = "julianday(coalesce(a.published, a.first_seen)) DESC, a.id DESC"
 
 _FILTER_HELP = ("Để trống <em>tinh</em> và <em>chu_de</em> để xem tất cả; tỉnh viết có hay "
                 "không dấu, tên hiện nay hoặc tên trước sáp nhập (Hà Giang, ha giang); chủ đề "
-                "theo mã trong topics.toml (dx, an-toan-thong-tin). Mỗi tin chỉ hiện một lần: "
-                "<em>so_ban_sao</em> là số bản đăng lại ở nguồn khác.")
+                "theo mã trong topics.toml (dx, an-toan-thong-tin). Mỗi tin chỉ hiện một lần; "
+                "<em>Bản đăng lại</em>: số bản sao ở nguồn khác. Giờ Việt Nam.")
 
 QUERIES: dict[str, dict[str, Any]] = {
     "tin_cds_hom_nay": {
         "title": "Tin được gắn cờ hôm nay, theo tỉnh và chủ đề",
-        "description_html": "Tin đăng hôm nay (giờ Việt Nam; bài không ghi ngày tính theo "
-                            "ngày provwatch thấy lần đầu). " + _FILTER_HELP,
+        "description_html": "Tin đăng hôm nay (bài không ghi ngày tính theo ngày provwatch "
+                            "thấy lần đầu). " + _FILTER_HELP,
         "sql": f"SELECT{_STORY_COLUMNS}\nFROM articles a\nWHERE {_FLAGGED}\n"
                f"  AND {_DAY} = date('now', '+7 hours')\n"
                f"ORDER BY a.province, a.topic, {_NEWEST}",
@@ -121,20 +131,21 @@ QUERIES: dict[str, dict[str, Any]] = {
     "thong_ke_tuan": {
         "title": "Số tin được gắn cờ trong 7 ngày qua, theo tỉnh và chủ đề",
         "description": "Mỗi tin tính một lần (không tính bản đăng lại).",
-        "sql": "SELECT coalesce(a.province, '(toàn quốc)') AS tinh, a.topic AS chu_de, "
-               "COUNT(*) AS so_tin, SUM(a.version > 1) AS co_sua_doi\nFROM articles a\n"
-               "WHERE a.relevant = 1 AND a.duplicate_of IS NULL\n"
+        "sql": "SELECT coalesce(a.province, '(toàn quốc)') AS \"Tỉnh\", a.topic AS "
+               "\"Chủ đề\", COUNT(*) AS \"Số tin\", SUM(a.version > 1) AS \"Có sửa đổi\"\n"
+               "FROM articles a\nWHERE a.relevant = 1 AND a.duplicate_of IS NULL\n"
                f"  AND {_DAY} >= date('now', '+7 hours', '-6 days')\n"
-               "GROUP BY 1, 2 ORDER BY so_tin DESC, tinh",
+               "GROUP BY 1, 2 ORDER BY 3 DESC, 1",
     },
     "bai_thay_doi": {
         "title": "Bài đã thay đổi và nội dung sửa",
         "description_html": "Mỗi lần một bài đã lưu đổi tiêu đề hoặc nội dung: phiên bản mới "
                             "và phần khác (dòng <code>-</code> bị bỏ, <code>+</code> được "
                             "thêm). Nhập <em>id</em> để xem một bài.",
-        "sql": "SELECT v.article_id AS id, a.title AS tieu_de, a.province AS tinh, "
-               "a.source AS nguon, v.version AS phien_ban, pw_local(v.seen_at) AS thoi_diem, "
-               "v.diff AS diff\nFROM versions v JOIN articles a ON a.id = v.article_id\n"
+        "sql": "SELECT v.article_id AS id, a.title AS \"Tiêu đề\", a.province AS \"Tỉnh\", "
+               "a.source AS \"Nguồn\", v.version AS \"Phiên bản\", pw_vn_time(v.seen_at) AS "
+               "\"Thời điểm\", v.diff AS \"Nội dung sửa\"\n"
+               "FROM versions v JOIN articles a ON a.id = v.article_id\n"
                "WHERE v.version > 1 AND (:id = '' OR v.article_id = :id)\n"
                "ORDER BY v.seen_at DESC, v.article_id, v.version DESC",
     },
@@ -142,24 +153,26 @@ QUERIES: dict[str, dict[str, Any]] = {
         "title": "Tin đăng lại ở nhiều nguồn, gộp theo tin gốc",
         "description": "Tin gốc (bản provwatch thấy đầu tiên) và các bản sao trùng nội dung; "
                        "bản sao không bao giờ gửi cảnh báo.",
-        "sql": "SELECT r.id, r.title AS tieu_de, r.source AS nguon_goc, r.province AS tinh, "
-               "COUNT(c.id) AS so_ban_sao, group_concat(c.source || ' #' || c.id, ', ') "
-               "AS cac_ban_sao\nFROM articles r JOIN articles c ON c.duplicate_of = r.id\n"
-               "GROUP BY r.id ORDER BY so_ban_sao DESC, r.id DESC",
+        "sql": "SELECT r.id, r.title AS \"Tiêu đề\", r.source AS \"Nguồn gốc\", "
+               "r.province AS \"Tỉnh\", COUNT(c.id) AS \"Số bản sao\", "
+               "group_concat(c.source || ' #' || c.id, ', ') AS \"Các bản sao\"\n"
+               "FROM articles r JOIN articles c ON c.duplicate_of = r.id\n"
+               "GROUP BY r.id ORDER BY 5 DESC, r.id DESC",
     },
     "suc_khoe_nguon": {
         "title": "Tình trạng các nguồn",
         "description": "Sau mỗi lần chạy: số lần liên tiếp không truy cập được, không thấy "
                        "bài (trang danh sách đổi), bài ngắn bất thường (bố cục bài đổi); lần "
                        "chạy tốt gần nhất.",
-        "sql": "SELECT h.source AS nguon, s.name AS ten, s.province AS tinh,\n"
+        "sql": "SELECT h.source AS \"Nguồn\", s.name AS \"Tên\", s.province AS \"Tỉnh\",\n"
                "  CASE WHEN h.fail_streak > 0 THEN 'không truy cập được' "
                "WHEN h.empty_streak > 0 THEN 'không thấy bài' "
                "WHEN h.short_streak > 0 THEN 'bài ngắn bất thường' ELSE 'tốt' END "
-               "AS tinh_trang,\n  h.fail_streak AS loi_lien_tiep, h.empty_streak AS "
-               "trong_lien_tiep, h.short_streak AS ngan_lien_tiep,\n"
-               "  pw_local(h.last_success) AS lan_cuoi_tot, h.last_error AS loi_gan_nhat,\n"
-               "  (SELECT COUNT(*) FROM articles a WHERE a.source = h.source) AS so_bai\n"
+               "AS \"Tình trạng\",\n  h.fail_streak AS \"Lỗi liên tiếp\", h.empty_streak AS "
+               "\"Trống liên tiếp\", h.short_streak AS \"Ngắn liên tiếp\",\n"
+               "  pw_vn_time(h.last_success) AS \"Lần chạy tốt gần nhất\", h.last_error AS "
+               "\"Lỗi gần nhất\",\n  (SELECT COUNT(*) FROM articles a WHERE a.source = "
+               "h.source) AS \"Số bài\"\n"
                "FROM source_health h LEFT JOIN sources s ON s.id = h.source\n"
                "ORDER BY (h.fail_streak + h.empty_streak + h.short_streak) DESC, h.source",
     },
@@ -167,10 +180,11 @@ QUERIES: dict[str, dict[str, Any]] = {
         "title": "Tìm trong tiêu đề và nội dung",
         "description": "Gõ có dấu hoặc không dấu: 'chuyen doi so' tìm được 'chuyển đổi số'. "
                        "Đoạn trích lấy từ nguyên văn bài.",
-        "sql": "SELECT a.id, a.title AS tieu_de, pw_snippet(a.text, :q) AS doan_trich, "
-               "a.province AS tinh, a.source AS nguon, a.published AS ngay_dang,\n"
-               "  CASE WHEN a.relevant THEN a.topic ELSE '' END AS gan_co, "
-               "a.duplicate_of AS ban_sao_cua\n"
+        "sql": "SELECT a.id, a.title AS \"Tiêu đề\", pw_snippet(a.text, :q) AS "
+               "\"Đoạn trích\", a.province AS \"Tỉnh\", a.source AS \"Nguồn\", "
+               "pw_vn_time(a.published) AS \"Ngày đăng\",\n"
+               "  CASE WHEN a.relevant THEN a.topic ELSE '' END AS \"Gắn cờ\", "
+               "a.duplicate_of AS \"Bản sao của\"\n"
                "FROM articles_fts JOIN articles a ON a.rowid = articles_fts.rowid\n"
                "WHERE articles_fts MATCH pw_fts(:q)\n"
                "ORDER BY bm25(articles_fts, 5.0, 1.0) LIMIT 200",
@@ -233,7 +247,8 @@ def render_diff_html(diff: str) -> str:
             lines.append(f'<span style="background:#ffebe9">{escape(line)}</span>')
         else:
             lines.append(str(escape(line)))
-    return ('<pre style="white-space:pre-wrap;max-width:60em;margin:0">'
+    # the page's own font: monospace fonts often lack the precomposed Vietnamese letters
+    return ('<pre style="white-space:pre-wrap;max-width:60em;margin:0;font-family:inherit">'
             + "\n".join(lines) + "</pre>")
 
 
@@ -258,11 +273,14 @@ def render_cell(row: Any, value: Any, column: str, table: str | None, database: 
 
     if database != DB_NAME or not isinstance(value, str) or not value:
         return None
-    if column == "diff":
+    if column in ("diff", "Nội dung sửa"):
         return Markup(render_diff_html(value))
-    if column == "doan_trich":
+    if column == "Đoạn trích":
         return Markup(render_snippet_html(value))
-    if column == "tieu_de" and table is None and "id" in row.keys():
+    if column == "Liên kết" and value.startswith(("http://", "https://")):
+        host = urlsplit(value).netloc  # the source's address, short: titles get the room
+        return Markup(f'<a href="{escape(value)}" title="{escape(value)}">{escape(host)} ↗</a>')
+    if column == "Tiêu đề" and table is None and "id" in row.keys():
         href = datasette.urls.row(DB_NAME, "articles", str(row["id"]))
         return Markup(f'<a href="{escape(href)}">{escape(value)}</a>')
     return None
@@ -328,6 +346,8 @@ def build_datasette(db_path: str | Path, *, base_url: str | None = None) -> Any:
         "base_url": prefix, "truncate_cells_html": 400, "default_page_size": 50})
     # a mutable file is opened with ?mode=ro: read-only, and it sees the crawl's writes
     ds.add_database(Database(ds, path=str(db_path), is_mutable=True), name=DB_NAME)
+    if "_memory" in ds.databases:  # added by Datasette when it was given no file
+        ds.remove_database("_memory")
     return ds
 
 

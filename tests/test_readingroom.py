@@ -160,20 +160,20 @@ def test_canned_queries_group_copies_and_show_source_health(room: Room) -> None:
     status, body = _get(f"{room.base}/provwatch/ban_trung_lap.json?_shape=array")
     assert status == 200
     groups = json.loads(body)
-    assert [(g["id"], g["so_ban_sao"]) for g in groups] == [(room.ids["tq"], 1)]
-    assert groups[0]["cac_ban_sao"] == f"congtuyenquang #{room.ids['tq_copy']}"
+    assert [(g["id"], g["Số bản sao"]) for g in groups] == [(room.ids["tq"], 1)]
+    assert groups[0]["Các bản sao"] == f"congtuyenquang #{room.ids['tq_copy']}"
     health = json.loads(_get(f"{room.base}/provwatch/suc_khoe_nguon.json?_shape=array")[1])
-    assert health[0]["nguon"] == "congtuyenquang"
-    assert health[0]["tinh_trang"] == "không truy cập được"
-    assert health[0]["lan_cuoi_tot"] == "2026-12-01T02:40:00+07:00"
+    assert health[0]["Nguồn"] == "congtuyenquang"
+    assert health[0]["Tình trạng"] == "không truy cập được"
+    assert health[0]["Lần chạy tốt gần nhất"] == "01/12/2026 02:40"  # 30/11 19:40 UTC
     stats = json.loads(_get(f"{room.base}/provwatch/thong_ke_tuan.json?_shape=array")[1])
-    assert {(s["tinh"], s["chu_de"], s["so_tin"]) for s in stats} == {
+    assert {(s["Tỉnh"], s["Chủ đề"], s["Số tin"]) for s in stats} == {
         ("Tuyên Quang", "dx", 1), ("Huế", "dx", 1), ("Huế", "an-toan-thong-tin", 1)}
     # with diacritics and đ, folded as `provwatch search` folds it
     found = json.loads(_get(f"{room.base}/provwatch/tim_kiem.json?_shape=array&q="
                             + quote("CHUYỂN ĐỔI SỐ Tuyên"))[1])
     assert [r["id"] for r in found] == [room.ids["tq"], room.ids["tq_copy"]]
-    assert found[1]["ban_sao_cua"] == room.ids["tq"]
+    assert found[1]["Bản sao của"] == room.ids["tq"]
     # an empty search shows the form, not an error
     status, body = _get(f"{room.base}/provwatch/tim_kiem.json?q=&_shape=array")
     assert status == 200 and json.loads(body) == []
