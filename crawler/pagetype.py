@@ -25,8 +25,8 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import Literal
-from urllib.parse import parse_qsl, urljoin, urlsplit
+from typing import Any, Literal
+from urllib.parse import parse_qsl, urlsplit
 
 from lxml import etree
 from parsel import Selector
@@ -38,10 +38,9 @@ Kind = Literal["article", "listing"]
 # elements whose text is no reader's text
 _SKIP = frozenset({"script", "style", "noscript", "template", "svg", "select", "option",
                    "button", "textarea", "iframe", "head", "title"})
-# page chrome: never the main content
-_CHROME = frozenset({"nav", "header", "footer", "aside", "form"})
-_CHROME_MARK = re.compile(r"\b(menu|nav|footer|header|sidebar|breadcrumb|banner|widget)",
-                          re.I)
+# page chrome (nav, header, footer, aside, and class or id words starting with menu, nav,
+# footer, header, sidebar, breadcrumb, banner, widget) counts for its ancestors but is never
+# a text block itself; not <form>: ASP.NET WebForms wrap the whole page in one
 _ARTICLE_TYPES = re.compile(
     r'"@type"\s*:\s*\[?\s*"(NewsArticle|Article|BlogPosting|ReportageNewsArticle|'
     r'AnalysisNewsArticle|Report|TechArticle)"')
@@ -57,11 +56,29 @@ _ARTICLE_KEYS = frozenset({"id", "newsid", "itemid", "articleid", "postid", "p",
                            "baiid", "nid", "news_id", "item_id", "article_id"})
 
 # Weights of the decision, tuned on the extraction fixtures (13 article shapes, all
-# articles) and on the listing shapes of tests/sites (all listings); see test_pagetype.py.
-LONG_BODY = 1500       # characters outside links: an article body, whatever else the page has
+# articles, also with a related-news block of 12-20 links with excerpts added) and on the
+# listing shapes of tests/sites (all listings); see tests/test_pagetype.py.
+LONG_BODY = 1500       # characters of free text in one block: an article body
 BODY = 500             # ... a short article (~120 words) still has this much
-EXCERPT = 400          # text per article link inside the main content below this: a listing
+SOME_TEXT = 300
+NO_TEXT = 200          # less than this outside the list's items: nothing but a list
 MIN_LINKS = 3          # fewer same-site article links than this: never a listing
+HEADLINE_ONLY = 40     # an item with less text of its own than this is a bare headline
+EXCERPT_SIBLINGS = 2   # ... and the next (at most) two blocks without a link are its excerpt
+EXCERPT_MAX = 400      # ... when shorter than this
+
+
+# Weights of the decision, tuned on the extraction fixtures (13 article shapes, all
+# articles, also with a related-news block of 12-20 links with excerpts added) and on the
+# listing shapes of tests/sites (all listings); see tests/test_pagetype.py.
+LONG_BODY = 1500       # characters of free text in one block: an article body
+BODY = 500             # ... a short article (~120 words) still has this much
+SOME_TEXT = 300
+NO_TEXT = 200          # less than this outside the list's items: nothing but a list
+MIN_LINKS = 3          # fewer same-site article links than this: never a listing
+HEADLINE_ONLY = 40     # an item with less text of its own than this is a bare headline
+EXCERPT_SIBLINGS = 2   # ... and the next (at most) two blocks without a link are its excerpt
+EXCERPT_MAX = 400      # ... when shorter than this
 
 
 @dataclass(frozen=True)
@@ -71,8 +88,7 @@ class PageKind:
     kind: Kind
     reason: str
     links: tuple[str, ...] = ()     # same-site article links, page order (to follow a listing)
-    body_chars: int = 0             # text outside links in the main content
-    links_in_body: int = 0          # article links inside the main content
+    body_chars: int = 0             # the longest block of text outside links and list items
     signals: tuple[str, ...] = field(default=())
 
     @property
@@ -80,63 +96,119 @@ class PageKind:
         return self.kind == "listing"
 
 
-@dataclass
-class _Main:
-    """Text outside and inside links of the best main-content element."""
-
-    element: etree._Element | None = None
-    score: int = -1
-    own: int = 0
+_MULTI = ""
 
 
-def _classes(el: etree._Element) -> str:
-    return f"{el.get('class') or ''} {el.get('id') or ''}"
+def _items(anchors: list[tuple[Any, str]]) -> set[Any]:
+    """The list items of the page: for each article link, its largest ancestor holding no
+    other article (a headline with its picture, date and excerpt), when at least one of
+    its siblings is such an item too (a list repeats; an article body holding one inline
+    link does not). A bare headline's next short blocks without a link are its excerpt
+    (``<h3><a/></h3><p>excerpt</p>`` lists).
 
-
-def _main_content(root: etree._Element) -> _Main:
-    """The element with the most text outside links, less its link text (one tree walk).
-
-    Chrome (nav, header, footer, aside, menus, sidebars) is measured but never chosen.
+    Walks up from each anchor, so it costs anchors x depth, not the page's size.
     """
-    best = _Main()
-    # per open element: [text outside links, text inside links, in chrome]
+    owner: dict[Any, str] = {}   # element -> the one article under it, or _MULTI
+    for a, key in anchors:
+        el = a
+        while el is not None:
+            held = owner.get(el)
+            if held is None:
+                owner[el] = key
+            elif held != key:
+                if held == _MULTI:
+                    break  # its ancestors hold several already
+                owner[el] = _MULTI
+            el = el.getparent()
+    candidates: dict[Any, list[Any]] = {}  # parent -> its children that hold one article
+    for a, key in anchors:
+        el = a
+        parent = el.getparent()
+        while parent is not None and owner.get(parent) == key:
+            el, parent = parent, parent.getparent()
+        siblings = candidates.setdefault(parent, [])
+        if el not in siblings:
+            siblings.append(el)
+    items: set[Any] = set()
+    for siblings in candidates.values():
+        if len(siblings) < 2:
+            continue
+        for el in siblings:
+            items.add(el)
+            if len(_text_outside_links(el)) < HEADLINE_ONLY:
+                items.update(_excerpt_of(el, owner))
+    return items
+
+
+def _excerpt_of(headline: Any, owner: dict[Any, str]) -> list[Any]:
+    """The short blocks without an article link right after a bare headline."""
+    out: list[Any] = []
+    sibling = headline.getnext()
+    while sibling is not None and len(out) < EXCERPT_SIBLINGS:
+        if sibling in owner or not isinstance(sibling.tag, str):
+            break
+        if len(" ".join(sibling.itertext()).strip()) >= EXCERPT_MAX:
+            break
+        out.append(sibling)
+        sibling = sibling.getnext()
+    return out
+
+
+def _text_outside_links(el: Any) -> str:
+    return "".join(t for t in el.xpath(".//text()[not(ancestor::a)]")).strip()
+
+
+_CHROME_XPATH = (
+    "//nav | //header | //footer | //aside | //*[not(self::body)][" + " or ".join(
+        f"contains(concat(' ', @class, ' ', @id), ' {word}')"
+        for word in ("menu", "nav", "footer", "header", "sidebar", "breadcrumb", "banner",
+                     "widget")) + "]")
+
+
+def _longest_block(root: Any, items: set[Any]) -> int:
+    """The most text outside links and list items that one element holds, less the text of
+    the links in it: an article's body; on a listing, a heading or a footer line.
+
+    Chrome (nav, header, footer, aside, menus, sidebars) counts for its ancestors but is
+    never the block itself.
+    """
+    best = 0
+    # per open element: [free text, link text, is chrome]
     stack: list[list[int]] = []
     in_link = 0
     skip = 0
     chrome = 0
+    chrome_elements = set(root.xpath(_CHROME_XPATH))
     for event, el in etree.iterwalk(root, events=("start", "end")):
         tag = el.tag if isinstance(el.tag, str) else ""
         if event == "start":
-            if skip or tag in _SKIP or not tag:
+            if skip or not tag or tag in _SKIP or el in items:
                 skip += 1
                 continue
-            is_chrome = tag in _CHROME or bool(_CHROME_MARK.search(_classes(el)))
-            chrome += is_chrome
+            chromed = int(el in chrome_elements)
+            chrome += chromed
             in_link += tag == "a"
             n = len((el.text or "").strip())
-            stack.append([0 if in_link else n, n if in_link else 0, int(is_chrome)])
+            stack.append([0 if in_link else n, n if in_link else 0, chromed])
             continue
         if skip:
             skip -= 1
             if not skip:  # the end of a skipped subtree: its tail is the parent's text
                 _add_tail(stack, el, in_link)
             continue
-        outside, inside, is_chrome = stack.pop()
-        if not chrome and tag not in ("html", "body") and outside - inside > best.score:
-            best = _Main(el, outside - inside, outside)
-        chrome -= is_chrome
+        free, linked, chromed = stack.pop()
+        if not chrome and tag not in ("html", "body"):
+            best = max(best, free - linked)
+        chrome -= chromed
         in_link -= tag == "a"
         if stack:
-            stack[-1][0] += outside
-            stack[-1][1] += inside
+            stack[-1][0] += free
+            stack[-1][1] += linked
         _add_tail(stack, el, in_link)
-    if best.element is None or best.own < 1:
-        body = root.find(".//body")
-        best = _Main(body if body is not None else root, 0, 0)
     return best
 
 
-def _add_tail(stack: list[list[int]], el: etree._Element, in_link: int) -> None:
+def _add_tail(stack: list[list[int]], el: Any, in_link: int) -> None:
     tail = len((el.tail or "").strip())
     if tail and stack:
         stack[-1][1 if in_link else 0] += tail
@@ -167,6 +239,13 @@ def _markup(sel: Selector) -> tuple[list[str], list[str]]:
     return article, listing
 
 
+_STRONG = ("JSON-LD", "itemprop", "<article>")
+
+
+def _weight(signs: list[str]) -> int:
+    return sum(2 if any(w in s for w in _STRONG) else 1 for s in signs)
+
+
 def listing_address(url: str) -> bool:
     """A section address: ``/category/…``, ``/page/2``, ``?CatID=3`` without an item id."""
     parts = urlsplit(url)
@@ -183,57 +262,52 @@ def page_kind(page: Selector | str | bytes, url: str, site_url: str | None = Non
     ``site_url`` is the site whose links count (default: the page's own); ``pattern`` a
     source's ``article_pattern``, as for ``article_links``.
     """
-    from spiders.discovery import article_links, next_page  # discovery is the spider's side
+    from spiders.discovery import article_anchors, next_page  # the spider's side
 
     sel = page if isinstance(page, Selector) else Selector(
         text=page.decode("utf-8", "replace") if isinstance(page, bytes) else page)
     site = site_url or url
     me = canonical_url(url)
-    links = tuple(u for u in article_links(sel, url, site, pattern) if canonical_url(u) != me)
-    if len(links) < MIN_LINKS:
-        return PageKind("article", f"{len(links)} article links", links)
-    main = _main_content(sel.root)
-    wanted = {canonical_url(u) for u in links}
-    inside = 0
-    if main.element is not None:
-        for href in main.element.iterfind(".//a[@href]"):
-            if canonical_url(urljoin(url, href.get("href", "").strip())) in wanted:
-                inside += 1
-    body = main.own
-    per_link = body // inside if inside else body
+    anchors: list[tuple[Any, str]] = []
+    links: dict[str, str] = {}  # canonical URL -> the first link to it
+    for a, link in article_anchors(sel, url, site, pattern):
+        key = canonical_url(link)
+        if key != me:
+            anchors.append((a, key))
+            links.setdefault(key, link)
+    found = tuple(links.values())
+    n = len(found)
+    if n < MIN_LINKS:
+        return PageKind("article", f"article: {n} article links", found)
+    body = _longest_block(sel.root, _items(anchors))
     article_signs, listing_signs = _markup(sel)
-    a_score = 2 * len([s for s in article_signs if s.startswith(("JSON", "itemprop"))]) + len(
-        [s for s in article_signs if not s.startswith(("JSON", "itemprop"))])
-    l_score = len(listing_signs) + ("<article>" in " ".join(listing_signs))
-    # the main content: a body, or one excerpt per headline
-    if body >= LONG_BODY and inside <= 2:
-        a_score += 4
-    elif body >= BODY and inside <= 2:
-        a_score += 3
-    elif per_link >= 2 * EXCERPT:
-        a_score += 2
-    if inside >= MIN_LINKS and per_link < EXCERPT:
-        l_score += 2
-        listing_signs.append(f"{inside} article links in the main content, "
-                             f"{per_link} characters of text each")
-    elif body < 200:
-        l_score += 1
-        listing_signs.append(f"no text block (longest {body} characters)")
-    n = len(links)
-    l_score += 3 if n >= 12 else 2 if n >= 6 else 1
-    if next_page(sel, url, site):
-        l_score += 1
-        listing_signs.append("next page")
+    if body >= LONG_BODY:
+        article_signs.append(f"a text block of {body} characters")
+        a_score = 4
+    elif body >= BODY:
+        article_signs.append(f"a text block of {body} characters")
+        a_score = 3
+    else:
+        a_score = int(body >= SOME_TEXT)
+    if body < NO_TEXT:
+        listing_signs.append(f"no text outside the list (longest block {body} characters)")
+        l_score = 2
+    else:
+        l_score = 0
+    l_score += 2 if n >= 12 else 1 if n >= 6 else 0
     if listing_address(url):
-        l_score += 1
         listing_signs.append("section address")
+    a_score += _weight(article_signs[: len(article_signs) - (body >= BODY)])
+    l_score += _weight(listing_signs[: len(listing_signs) - (body < NO_TEXT)])
+    if l_score + 1 > a_score >= l_score and next_page(sel, url, site):
+        # the costliest signal, read only when it decides
+        listing_signs.append("next page")
+        l_score += 1
     kind: Kind = "listing" if l_score > a_score else "article"
     signs = listing_signs if kind == "listing" else article_signs
-    reason = (f"{kind}: {n} article links, main text {body} characters with {inside} of them"
-              + (f"; {', '.join(signs)}" if signs else "")
-              + f" (score {l_score} vs {a_score})")
-    return PageKind(kind, reason, links, body, inside,
-                    tuple(article_signs + listing_signs))
+    reason = (f"{kind}: {n} article links, longest text block {body} characters"
+              + (f"; {', '.join(signs)}" if signs else "") + f" (score {l_score}:{a_score})")
+    return PageKind(kind, reason, found, body, tuple(article_signs + listing_signs))
 
 
 _DATE_LINE = re.compile(r"^[\W\d_]*(\d{1,2}[/-]\d{1,2}([/-]\d{2,4})?|\d{1,2}:\d\d)[\W\d_]*$")

@@ -222,6 +222,8 @@ class StorePipeline:
             key = hinted if existing is None else key
         if existing is None and item.requested_url:
             existing = store.article_by_url(canonical_url(item.requested_url))
+        if existing is not None and existing.get("page_kind") == "listing":
+            return "listing"  # a listing stored before pages were judged: never versioned
         if existing is not None:
             return self._update(store, item, existing)
         return self._insert(store, item, key)

@@ -3,9 +3,17 @@
 Per source it reads the start page (a home page or news listing) and follows its
 pagination a bounded number of pages, reads the feeds and sitemaps declared for it or
 announced by the site (``<link rel=alternate>``, robots.txt ``Sitemap:``), and requests
-every article link it recognises. Whether an article is fetched again is not decided
-here: ``crawler.middlewares.IncrementalMiddleware`` skips known articles and turns recent
-ones into conditional requests.
+every article link it recognises. A start page that is the site's home page also leads
+to its news sections (menu items, block headings and "Xem thêm" links naming news), each
+followed like a listing.
+
+Every page fetched as an article is judged first (``crawler.pagetype.page_kind``): a
+section front or listing that a sitemap, feed or link presented as an article is followed
+for its article links and pagination, counted as ``listing``, never passed on to be
+stored, and remembered in the database, so later runs do not fetch it as an article
+again. Whether an article is fetched again is not decided here:
+``crawler.middlewares.IncrementalMiddleware`` skips known articles and turns recent ones
+into conditional requests.
 
     scrapy crawl provwatch -a only=baolaocai -s PROVWATCH_DB=provwatch.db
 """
@@ -30,12 +38,23 @@ from scrapy.utils.sitemap import Sitemap, sitemap_urls_from_robots
 from twisted.python.failure import Failure
 
 from crawler.items import PageItem
+from crawler.pagetype import page_kind
 from crawler.sources import Source, load_sources, select_sources
+from crawler.storeaccess import store_for
 from crawler.urls import canonical_url, fetchable_url, same_site
-from spiders.discovery import announced_feeds, article_links, is_trap, next_page
+from spiders.discovery import (
+    announced_feeds,
+    article_links,
+    is_home,
+    is_trap,
+    next_page,
+    section_links,
+)
 
 META_SOURCE = "provwatch_source"
 META_ROLE = "provwatch_role"  # "start" | "listing" | "feed" | "sitemap" | "robots" | "article"
+# a listing page reached from the home page's navigation (its pagination is followed)
+META_SECTION = "provwatch_section"
 
 
 IGNORED_BY_US = ("already fetched", "known article", "not modified")
@@ -103,6 +122,9 @@ class SourceSpider(scrapy.Spider):
         self.incremental: Any = None
         # hosts a source's own requests were redirected to (a portal that moved domain)
         self.moved_to: dict[str, set[str]] = {}
+        self.max_sections = 10
+        # canonical URLs of pages judged listings (this run and before): never articles
+        self.known_listings: set[str] = set()
 
     @classmethod
     def from_crawler(cls, crawler: Any, *args: Any, **kwargs: Any) -> SourceSpider:
@@ -123,11 +145,26 @@ class SourceSpider(scrapy.Spider):
         spider.max_sitemaps = settings.getint("PROVWATCH_MAX_SITEMAPS", 10)
         spider.sitemap_depth = settings.getint("PROVWATCH_SITEMAP_DEPTH", 2)
         spider.stop_at_known = settings.getbool("PROVWATCH_STOP_AT_KNOWN_LISTING", True)
+        spider.max_sections = settings.getint("PROVWATCH_MAX_SECTIONS", 10)
         # Scrapy's robots.txt middleware fetches robots.txt once per host; its sitemaps
         # are read from that copy (signal robots_parsed) instead of fetching it twice
         spider.robots_by_middleware = settings.getbool("ROBOTSTXT_OBEY")
         crawler.signals.connect(spider.robots_parsed, signal=signals.robots_parsed)
+        crawler.signals.connect(spider.load_listings, signal=signals.spider_opened)
         return spider
+
+    def load_listings(self) -> None:
+        """The listing pages earlier runs met, so none is fetched as an article again."""
+        if self.crawler.settings.get("PROVWATCH_DB"):
+            self.known_listings = set(store_for(self.crawler).call(
+                lambda store: store.listing_urls()))
+
+    def remember_listing(self, url: str, source: Source, reason: str) -> None:
+        key = canonical_url(url)
+        self.known_listings.add(key)
+        if self.crawler.settings.get("PROVWATCH_DB"):
+            store_for(self.crawler).submit(
+                lambda store: store.remember_listing(key, source.id, reason))
 
     # -- figures -----------------------------------------------------------------------
     def count(self, source: str, key: str, n: int = 1) -> None:
@@ -253,12 +290,27 @@ class SourceSpider(scrapy.Spider):
         # links still worth a request: not stored yet, or stored inside the recheck window
         wanted = [u for u in links if self._status(canonical_url(u)) != "known"]
         yield from self.article_requests(source, links)
+        if response.meta.get(META_ROLE) == "start" and is_home(response.url):
+            yield from self._sections(response, source, site)
         for feed in announced_feeds(response.selector, response.url):
             if self._on_site(feed, source):
                 req = self._request(feed, source, "feed", self.parse_feed)
                 if req is not None:
                     yield req
         yield from self._follow_pagination(response, source, site, links, wanted)
+
+    def _sections(self, response: TextResponse, source: Source, site: str
+                  ) -> Iterable[scrapy.Request]:
+        """The news sections a home page links to, each read as a listing (page 1 of its
+        pagination); at most PROVWATCH_MAX_SECTIONS of them, best first."""
+        for url in section_links(response.selector, response.url, site, self.max_sections):
+            if is_trap(url):
+                continue
+            req = self._request(url, source, "listing", self.parse_listing, page=1,
+                                **{META_SECTION: True})
+            if req is not None:
+                self.count(source.id, "sections")
+                yield req
 
     def _follow_pagination(self, response: TextResponse, source: Source, site: str,
                            links: list[str], wanted: list[str]) -> Iterable[scrapy.Request]:
@@ -298,6 +350,12 @@ class SourceSpider(scrapy.Spider):
                 self.count(source.id, "trap_cut")
                 continue
             key = canonical_url(url)
+            if key in self.known_listings:
+                # judged a listing on an earlier fetch: not an article, not fetched as one
+                if key not in self.state.setdefault(source.id, SourceState()).queued:
+                    self.state[source.id].queued.add(key)
+                    self.count(source.id, "listing_skipped")
+                continue
             if self._status(key) == "known":
                 # stored, outside the recheck window: no request, no budget spent
                 if key not in self.state.setdefault(source.id, SourceState()).queued:
@@ -391,8 +449,16 @@ class SourceSpider(scrapy.Spider):
             if req is not None:
                 yield req
 
-    def parse_article(self, response: Response) -> Iterable[PageItem]:
+    def parse_article(self, response: Response) -> Iterable[Any]:
         source = self._source(response)
+        if isinstance(response, TextResponse):
+            site = self._site(response, source)
+            pattern = re.compile(source.article_pattern) if source.article_pattern else None
+            verdict = page_kind(response.selector, response.url, site, pattern)
+            if verdict.is_listing:
+                yield from self._listing_not_article(response, source, site, verdict.links,
+                                                     verdict.reason)
+                return
         self.count(source.id, "articles_fetched")
         # the page is parsed once, by the extraction (which also reads <link rel=canonical>)
         encoding = response.encoding if isinstance(response, scrapy.http.TextResponse) else None
@@ -402,6 +468,24 @@ class SourceSpider(scrapy.Spider):
             etag=_header(response, b"ETag"), last_modified=_header(response, b"Last-Modified"),
             forced=bool(response.meta.get("provwatch_forced")),
         )
+
+    def _listing_not_article(self, response: TextResponse, source: Source, site: str,
+                             links: Iterable[str], reason: str) -> Iterable[scrapy.Request]:
+        """A page fetched as an article that is a listing: counted, remembered, followed
+        for its article links and pagination like a listing page, and never stored."""
+        self.count(source.id, "listing")
+        self.logger.info("source %s: %s is a listing page, not an article (%s)", source.id,
+                         response.url, reason)
+        self.remember_listing(response.url, source, reason)
+        if response.meta.get("provwatch_forced"):
+            return  # a recrawl of this URL: nothing else was asked for
+        state = self.state.setdefault(source.id, SourceState())
+        state.listings.add(canonical_url(response.url))
+        found = list(links)
+        self.count(source.id, "links_found", len(found))
+        wanted = [u for u in found if self._status(canonical_url(u)) != "known"]
+        yield from self.article_requests(source, found)
+        yield from self._follow_pagination(response, source, site, found, wanted)
 
     def on_error(self, failure: Failure) -> None:
         request = getattr(failure, "request", None)

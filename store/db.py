@@ -20,6 +20,9 @@ from crawler.text import fold
 from store.schema import MIGRATIONS, SCHEMA_VERSION
 
 Row = dict[str, Any]
+# alerts of a listing row (stored as an article before migration 6) are never sent
+_NOT_LISTING = ("(article_id IS NULL OR article_id NOT IN "
+                "(SELECT id FROM articles WHERE page_kind = 'listing'))")
 
 
 class StoreError(RuntimeError):
@@ -197,9 +200,9 @@ class Store:
         return self._row("SELECT * FROM articles WHERE id = ? LIMIT 1", [article_id])
 
     def article_by_hash(self, digest: str) -> Row | None:
-        """The first-seen article whose current text has this hash."""
-        return self._row("SELECT * FROM articles WHERE content_hash = ? ORDER BY id LIMIT 1",
-                         [digest])
+        """The first-seen article whose current text has this hash (never a listing row)."""
+        return self._row("SELECT * FROM articles WHERE content_hash = ? AND "
+                         "page_kind = 'article' ORDER BY id LIMIT 1", [digest])
 
     def known_urls(self, source: str | None = None) -> set[str]:
         if source is None:
@@ -208,11 +211,26 @@ class Store:
                                                [source])}
 
     def validators(self, source: str, since: str) -> dict[str, tuple[str | None, str | None]]:
-        """URL → (ETag, Last-Modified) of this source's articles first seen after ``since``."""
+        """URL → (ETag, Last-Modified) of this source's articles first seen after ``since``
+        (a listing row is never re-checked as an article)."""
         cur = self.db.execute(
             "SELECT url, etag, last_modified FROM articles WHERE source = ? AND "
-            "(first_seen >= ? OR published >= ?)", [source, since, since])
+            "(first_seen >= ? OR published >= ?) AND page_kind = 'article'",
+            [source, since, since])
         return {url: (etag, lm) for url, etag, lm in cur}
+
+    def listing_urls(self) -> set[str]:
+        """Canonical URLs of the pages judged listings (by a crawl, or by migration 6)."""
+        return {r[0] for r in self.db.execute("SELECT url FROM listings")}
+
+    def remember_listing(self, url: str, source: str, reason: str) -> None:
+        """Record that ``url`` is a listing page (first and last seen, and why)."""
+        now = utcnow()
+        with self.transaction():
+            self.db.execute(
+                "INSERT INTO listings (url, source, first_seen, last_seen, reason) VALUES "
+                "(?, ?, ?, ?, ?) ON CONFLICT(url) DO UPDATE SET last_seen = excluded.last_seen, "
+                "reason = excluded.reason", [url, source, now, now, reason])
 
     def insert_article(self, article: Row, *, signature: bytes | None = None,
                        buckets: Sequence[int] = (), alert: Row | None = None) -> int:
@@ -280,7 +298,7 @@ class Store:
         """Mean length of this source's article texts checked since ``since`` (None: none)."""
         row = self.db.execute(
             "SELECT AVG(LENGTH(text)), COUNT(*) FROM articles WHERE source = ? AND "
-            "last_checked >= ?", [source, since]).fetchone()
+            "last_checked >= ? AND page_kind = 'article'", [source, since]).fetchone()
         return float(row[0]) if row and row[1] else None
 
     def versions(self, article_id: int) -> list[Row]:
@@ -312,13 +330,15 @@ class Store:
             "SELECT a.id, a.url, a.source, a.province, a.title, a.published, a.relevant, "
             "a.score, a.duplicate_of, snippet(articles_fts, 1, '[', ']', '…', 12) AS snippet "
             "FROM articles_fts JOIN articles a ON a.rowid = articles_fts.rowid "
-            "WHERE articles_fts MATCH ? ORDER BY bm25(articles_fts, 5.0, 1.0) LIMIT ?")
+            "WHERE articles_fts MATCH ? AND a.page_kind = 'article' "
+            "ORDER BY bm25(articles_fts, 5.0, 1.0) LIMIT ?")
         cur = self.db.execute(sql, [fts, limit])
         cols = [c[0] for c in cur.description]
         return [dict(zip(cols, r, strict=True)) for r in cur]
 
     def iter_articles(self) -> Iterator[Row]:
-        yield from self.db.table("articles").rows_where(order_by="id")
+        """Every stored article (listing rows, page_kind 'listing', are no articles)."""
+        yield from self.db.table("articles").rows_where("page_kind = 'article'", order_by="id")
 
     def count(self, table: str, where: str | None = None, args: Sequence[Any] = ()) -> int:
         return int(self.db[table].count_where(where or "1", list(args)))
@@ -377,7 +397,7 @@ class Store:
     def pending_alerts(self, target: str, *, since: str | None = None) -> list[Row]:
         """Alerts not yet delivered to ``target`` (a target's stable id, never its URL)."""
         sql = ("SELECT * FROM alerts WHERE id NOT IN (SELECT alert_id FROM deliveries WHERE "
-               "target = ? AND status = 'sent')")
+               f"target = ? AND status = 'sent') AND {_NOT_LISTING}")
         args: list[Any] = [target]
         if since is not None:
             sql += " AND created >= ?"
@@ -391,7 +411,8 @@ class Store:
             "SELECT a.*, (SELECT COUNT(*) FROM deliveries d WHERE d.alert_id = a.id AND "
             "d.status = 'sent') AS sent_to, (SELECT group_concat(d.target_label || ': ' || "
             "d.last_error, '; ') FROM deliveries d WHERE d.alert_id = a.id AND "
-            "d.status = 'failed') AS errors FROM alerts a ORDER BY a.id")
+            "d.status = 'failed') AS errors FROM alerts a "
+            f"WHERE {_NOT_LISTING} ORDER BY a.id")
         cols = [c[0] for c in cur.description]
         return [_decode_alert(dict(zip(cols, r, strict=True))) for r in cur]
 

@@ -141,8 +141,14 @@ def _v6(db: sqlite_utils.Database) -> None:
                       "WHERE text IS NOT NULL AND text != ''").fetchall()
     marked = [(i, url, source, seen) for i, url, source, seen, text in rows
               if headline_list_text(text)]
+    # the outbox asks "is this alert's article a listing?": a partial index, empty at first
+    db.execute("CREATE INDEX IF NOT EXISTS articles_listing ON articles (id) "
+               "WHERE page_kind = 'listing'")
     for article_id, url, source, seen in marked:
         db.execute("UPDATE articles SET page_kind = 'listing' WHERE id = ?", [article_id])
+        # its near-duplicate bands (an index, rebuilt from text by _v5) would let a new
+        # article become a "copy" of a listing
+        db.execute("DELETE FROM lsh_bands WHERE article_id = ?", [article_id])
         db.execute("INSERT OR IGNORE INTO listings (url, source, first_seen, last_seen, "
                    "reason) VALUES (?, ?, ?, ?, 'stored text is a list of headlines "
                    "(migration 6)')", [url, source, seen, seen])
@@ -152,5 +158,13 @@ def _v6(db: sqlite_utils.Database) -> None:
                        "export, search and alerts", len(marked))
 
 
-MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [_v1, _v2, _v3, _v4, _v5, _v6]
+def _pages(db: sqlite_utils.Database) -> None:
+    """The page each article was last read from, compressed, so a changed selector or topic
+    file can be applied to what is stored without fetching it again (provwatch reanalyse)."""
+    db.execute("CREATE TABLE IF NOT EXISTS pages (article_id INTEGER PRIMARY KEY "
+               "REFERENCES articles(id), url TEXT NOT NULL, encoding TEXT, fetched TEXT, "
+               "body BLOB NOT NULL)")
+
+
+MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [_v1, _v2, _v3, _v4, _v5, _v6, _pages]
 SCHEMA_VERSION = len(MIGRATIONS)
