@@ -51,6 +51,7 @@ import json
 import re
 from dataclasses import dataclass
 from datetime import datetime
+from typing import NamedTuple
 from urllib.parse import urlsplit
 
 import lxml.html
@@ -545,16 +546,28 @@ _HEADING_MARK = re.compile(r"title|heading|header|tieude|tieu-de|cate", re.I)
 _KEEP_TAGS = frozenset({"html", "body", "main", "article"})
 
 
-def _host(url: str) -> str:
+class _Site(NamedTuple):
+    """The page's host (without ``www.``) and its own path: links to the page itself are
+    not links to another article."""
+
+    host: str
+    page: str
+
+
+def _site(url: str) -> _Site:
     try:
-        return (urlsplit(url).hostname or "").removeprefix("www.")
+        parts = urlsplit(url)
+        return _Site((parts.hostname or "").removeprefix("www."),
+                     f"{parts.path.rstrip('/')}?{parts.query}")
     except ValueError:
-        return ""
+        return _Site("", "")
 
 
-def _article_target(a: HtmlElement, host: str) -> str | None:
+def _article_target(a: HtmlElement, site: _Site) -> str | None:
     """Where an anchor leads when that is another page of the same site (not a file, the
-    home page, a fragment or a script); subdomains count as the same site."""
+    home page, the page itself, a fragment or a script); subdomains count as the same
+    site."""
+    host = site.host
     href = (a.get("href") or "").strip()
     if not href or href.startswith(_SKIP_HREF):
         return None
@@ -571,7 +584,8 @@ def _article_target(a: HtmlElement, host: str) -> str | None:
     path = parts.path.rstrip("/")
     if _FILE_HREF.search(path) or not (path or parts.query):
         return None
-    return f"{path}?{parts.query}"
+    target = f"{path}?{parts.query}"
+    return None if target == site.page else target
 
 
 def _headline_like(text: str) -> bool:
@@ -579,7 +593,7 @@ def _headline_like(text: str) -> bool:
     return 4 <= len(text.split()) <= 40 and len(text) <= 250
 
 
-def _teaser_target(el: HtmlElement, host: str) -> str | None:
+def _teaser_target(el: HtmlElement, site: _Site) -> str | None:
     """The one article a teaser item links (or None when ``el`` is not a teaser item)."""
     anchors = [el] if el.tag == "a" else list(el.iter("a"))
     if not anchors or len(anchors) > 6:
@@ -589,7 +603,7 @@ def _teaser_target(el: HtmlElement, host: str) -> str | None:
     for a in anchors:
         text = a.text_content().strip()
         link_len += len(text)
-        target = _article_target(a, host)
+        target = _article_target(a, site)
         if target and _headline_like(text) and _text_before(a, el) <= _TEASER_LEAD_IN:
             targets.add(target)
     if len(targets) != 1 or _text_len(el) - link_len > _TEASER_EXTRA:
@@ -627,7 +641,7 @@ def _is_aside_bit(el: HtmlElement) -> bool:
     return _text_len(el) <= 30 and el.find(".//a") is None and el.tag != "a"
 
 
-def _teaser_runs(parent: HtmlElement, host: str) -> list[tuple[list[HtmlElement], int]]:
+def _teaser_runs(parent: HtmlElement, site: _Site) -> list[tuple[list[HtmlElement], int]]:
     """Runs of consecutive teaser items among ``parent``'s children, with the number of
     distinct articles each run links (a thumbnail item and a title item linking the same
     article count once). Separators, thumbnails and short bits (dates) between items belong
@@ -641,8 +655,8 @@ def _teaser_runs(parent: HtmlElement, host: str) -> list[tuple[list[HtmlElement]
     def close() -> None:
         nonlocal items, pending, seen, last
         if seen:  # a trailing date or count goes with the run, a trailing name does not
-            runs.append((items + [p for p in pending if not _LETTERS.search(p.text_content())],
-                         len(seen)))
+            runs.append((items + [p for p in pending if not isinstance(p.tag, str)
+                                  or not _LETTERS.search(p.text_content())], len(seen)))
         items, pending, seen, last = [], [], set(), None
 
     for child in parent:
@@ -650,7 +664,7 @@ def _teaser_runs(parent: HtmlElement, host: str) -> list[tuple[list[HtmlElement]
             if seen:
                 pending.append(child)
             continue
-        target = _teaser_target(child, host)
+        target = _teaser_target(child, site)
         if target is None:
             close()
             continue
@@ -690,7 +704,7 @@ def _previous_block(el: HtmlElement) -> HtmlElement | None:
     return prev
 
 
-def _teaser_blocks(root: HtmlElement, host: str) -> list[HtmlElement]:
+def _teaser_blocks(root: HtmlElement, site: _Site) -> list[HtmlElement]:
     """The elements to drop: each teaser run (or the list/box that holds only it) and the
     heading right before it."""
     found: list[HtmlElement] = []
@@ -698,7 +712,7 @@ def _teaser_blocks(root: HtmlElement, host: str) -> list[HtmlElement]:
         if not isinstance(parent.tag, str) or len(parent) < 2 \
                 or parent.tag in ("p", "a", "head", "script", "style"):
             continue
-        for items, count in _teaser_runs(parent, host):
+        for items, count in _teaser_runs(parent, site):
             listed = parent.tag in ("ul", "ol") and count >= 2
             before = _previous_block(items[0])
             if count < 2 or (count < 3 and not listed and not _heading_like(before)):
@@ -718,8 +732,31 @@ def _teaser_blocks(root: HtmlElement, host: str) -> list[HtmlElement]:
     return found
 
 
-def _drop_teaser_blocks(root: HtmlElement, host: str) -> None:
-    for el in _teaser_blocks(root, host):
+_CARD_MAX = 600  # text of an embedded teaser card: a headline and a teaser sentence
+
+
+def _teaser_cards(root: HtmlElement, site: _Site) -> list[HtmlElement]:
+    """Teaser cards set alone between paragraphs ("read also" boxes): a block holding a
+    thumbnail that links another article of the site, that article's headline link and at
+    most a teaser sentence. The thumbnail is what tells a card from a paragraph that starts
+    with a link."""
+    cards: list[HtmlElement] = []
+    for a in root.iter("a"):
+        if a.find(".//img") is None or (target := _article_target(a, site)) is None:
+            continue
+        card = None
+        for up in a.iterancestors():
+            if up.tag in _KEEP_TAGS and up.tag != "article" or _text_len(up) > _CARD_MAX:
+                break
+            if _teaser_target(up, site) == target:
+                card = up
+        if card is not None:
+            cards.append(card)
+    return cards
+
+
+def _drop_teaser_blocks(root: HtmlElement, site: _Site) -> None:
+    for el in [*_teaser_blocks(root, site), *_teaser_cards(root, site)]:
         _remove(el)
 
 
@@ -1180,7 +1217,7 @@ def extract_page(html: str | bytes, url: str, hints: ExtractHints | None = None)
     total = _text_len(body) if body is not None else 0
     _drop_labelled_blocks(tree)
     _drop_furniture_elements(tree, total)
-    _drop_teaser_blocks(tree, _host(url))
+    _drop_teaser_blocks(tree, _site(url))
     _unwrap_layout_tables(tree)
     _wrap_text_runs(tree)
     _text_divs_to_paragraphs(tree)

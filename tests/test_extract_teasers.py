@@ -162,3 +162,52 @@ def test_a_real_author_after_an_account_line_is_kept() -> None:
               "<p><b>Bài, ảnh: Thu Hà</b></p><p>Quản trị viên</p>")
     got = extract_page(page(column), URL)
     assert got.author == "Thu Hà" and got.text.split("\n") == BODY
+
+
+# a paragraph that starts with a long link to another page of the site: no thumbnail, so no
+# card; it stays
+OPENS_WITH_LINK = ("<a href='/van-ban/ke-hoach-45-kh-ubnd.html'>Kế hoạch số 45/KH-UBND về "
+                   "chuyển đổi số năm 2024</a> giao chỉ tiêu cụ thể cho từng thôn.")
+OPENS_WITH_LINK_TEXT = ("Kế hoạch số 45/KH-UBND về chuyển đổi số năm 2024 giao chỉ tiêu cụ thể "
+                        "cho từng thôn.")
+
+
+SUMMARY = ("Đến nay, toàn bộ hồ sơ hộ tịch đã được số hóa và cập nhật vào cơ sở dữ liệu quốc "
+           "gia, người dân có thể tra cứu ở bất cứ đâu.")
+
+
+def test_a_single_read_also_card_between_paragraphs() -> None:
+    # an <article> card embedded in the body: thumbnail, headline link, summary
+    href, headline, sentence = TEASERS[1]
+    card = (f"<article class='ck-embed-card'><a href='{href}' class='pic'><picture><img "
+            f"src='/t.jpg'></picture></a><div class='txt'><a href='{href}'>{headline}</a>"
+            f"<span class='sum'>{sentence} {SUMMARY}</span></div></article>")
+    column = (f"<h1>{TITLE}</h1><div class='detail'><p>{BODY[0]}</p>{card}"
+              f"<p>{OPENS_WITH_LINK}</p>{paragraphs(*BODY[1:])}</div>")
+    got = extract_page(page(column), URL)
+    assert headline not in got.text and SUMMARY not in got.text
+    assert got.text.split("\n") == [BODY[0], OPENS_WITH_LINK_TEXT, *BODY[1:]]
+
+
+def test_a_read_also_card_of_paragraphs_after_the_last_paragraph() -> None:
+    # a CKEditor template: the card is a div of three <p>s (image, bold headline, summary)
+    href, headline, sentence = TEASERS[2]
+    card = (f"<div class='card-box'><p><a href='{href}'><img src='/t.jpg' width='120'></a></p>"
+            f"<p><a href='{href}'><strong>{headline}</strong></a></p><p>{sentence} {SUMMARY}"
+            "</p></div>")
+    column = (f"<h1>{TITLE}</h1><div class='detail'>{paragraphs(*BODY)}{card}"
+              "<p style='text-align:right'><b>Thu Hà</b></p></div>")
+    got = extract_page(page(column), URL)
+    assert headline not in got.text and SUMMARY not in got.text
+    assert got.text.split("\n") == BODY and got.author == "Thu Hà"
+
+
+def test_a_link_to_the_page_itself_is_no_teaser() -> None:
+    # a theme wraps the photo, the headline (both linking the article itself) and the lead:
+    # that is the article's head, not a card teasing another article
+    own = URL.removeprefix("https://tanphu.vanban.laocai.gov.vn")
+    column = (f"<div class='news-head'><a href='{own}'><img src='/anh.jpg'></a><h1><a "
+              f"href='{own}'>{TITLE}</a></h1><p class='lead'>{BODY[0]}</p></div>"
+              f"<div class='detail'>{paragraphs(*BODY[1:])}</div>")
+    got = extract_page(page(column), URL)
+    assert got.text.split("\n") == BODY
