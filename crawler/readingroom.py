@@ -49,6 +49,11 @@ def article_page_url(base: str, article_id: int) -> str:
     return f"{base.rstrip('/')}/{DB_NAME}/articles/{int(article_id)}"
 
 
+def article_changes_url(base: str, article_id: int) -> str:
+    """The page listing an article's changes with their diffs (for a ``changed`` alert)."""
+    return f"{base.rstrip('/')}/{DB_NAME}/bai_thay_doi?id={int(article_id)}"
+
+
 def configured_base_url() -> str | None:
     """The reading room's public address from ``PROVWATCH_SERVE_BASE_URL``, if set."""
     value = os.environ.get(BASE_URL_ENV, "").strip()

@@ -23,7 +23,7 @@ import pytest
 from click.testing import CliRunner
 
 from cli import main
-from crawler.readingroom import article_page_url
+from crawler.readingroom import article_changes_url, article_page_url
 from store.db import Store
 from tests.localservers import free_port
 from tests.newsdb import (
@@ -221,6 +221,12 @@ def test_base_url_puts_links_under_the_public_address(tmp_path: Path) -> None:
         status, page = _get(f"{base}/phong-doc/provwatch/tin_cds_tuan_nay")
         assert status == 200
         assert f'href="/phong-doc/provwatch/articles/{ids["tq"]}"'.encode() in page
+        # the pages alerts link to (article_page_url, article_changes_url) are there
+        status, page = _get(article_page_url(f"{base}/phong-doc", ids["tq"]))
+        assert status == 200 and TQ_TITLE in page.decode("utf-8")
+        status, page = _get(article_changes_url(f"{base}/phong-doc/", ids["hue"]))
+        assert status == 200 and "+Tỷ lệ hồ sơ trực tuyến toàn trình đạt 75%." in \
+            page.decode("utf-8")
     finally:
         process.terminate()
         process.wait(timeout=20)
@@ -231,6 +237,8 @@ def test_article_page_url_and_serve_errors(tmp_path: Path) -> None:
         "https://pw.example.vn/phong-doc/provwatch/articles/42"
     assert article_page_url("http://127.0.0.1:8001", 7) == \
         "http://127.0.0.1:8001/provwatch/articles/7"
+    assert article_changes_url("https://pw.example.vn", 7) == \
+        "https://pw.example.vn/provwatch/bai_thay_doi?id=7"
     result = CliRunner().invoke(main, ["--db", str(tmp_path / "none.db"), "serve"])
     assert result.exit_code == 1 and "no database yet" in result.output
     assert not (tmp_path / "none.db").exists()
