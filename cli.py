@@ -539,6 +539,41 @@ def recrawl(ctx: Context, urls: tuple[str, ...], source_ids: tuple[str, ...],
 
 
 @main.command()
+@click.option("--source", "source_ids", multiple=True, metavar="ID",
+              help="Only this source's articles (repeatable).")
+@sources_option
+@topics_option
+@click.pass_obj
+def reanalyse(ctx: Context, source_ids: tuple[str, ...], sources: str | None,
+              topics: str | None) -> None:
+    """Extract and classify the stored pages again, without fetching them.
+
+    For a changed content_selector/exclude_selectors or topics file: articles are corrected
+    in place, with no new version and no change alert.
+    """
+    from crawler.reanalyse import reanalyse as read_again
+    from crawler.relevance import TopicFileError, load_topics
+
+    try:  # every source, disabled ones too: their stored articles are read again as well
+        known = {s.id: s for s in load_sources(sources, lenient=True)}
+    except SourcesFileError as exc:
+        raise click.ClickException(str(exc)) from exc
+    unknown = [i for i in source_ids if i not in known]
+    if unknown:
+        raise click.ClickException(f"unknown source id(s): {', '.join(unknown)}")
+    try:
+        topic_list = load_topics(topics)
+    except TopicFileError as exc:
+        raise click.ClickException(str(exc)) from exc
+    with _locked(ctx.db):
+        store = ctx.open_store()
+        report = read_again(store, known, topic_list, only=source_ids)
+        store.close()
+    for line in report.lines():
+        click.echo(line)
+
+
+@main.command()
 @click.argument("page")
 @click.option("--url", help="The page's URL (for a local file: where it came from).")
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")

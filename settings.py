@@ -72,6 +72,8 @@ PROVWATCH_RETRY_BACKOFF_MAX = 60.0     # longest pause before a retry (also caps
 PROVWATCH_MIN_TEXT_CHARS = 80          # shorter extracted text is reported, not stored
 PROVWATCH_WORKERS = "auto"             # analysis processes: "auto" = cores - 1 (1 to 4);
                                        # 0 = analyse in this process (see next setting)
+PROVWATCH_KEEP_PAGES = True            # keep each article's last page, compressed (~1/5),
+                                       # for `provwatch reanalyse` without refetching
 PROVWATCH_COMMIT_EVERY = 200           # article writes per commit (1 = commit each one)
 PROVWATCH_COMMIT_SECONDS = 2.0         # ... and at least this often; a kill loses at most
                                        # this group, which the next run fetches again

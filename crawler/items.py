@@ -31,6 +31,7 @@ class PageItem:
     digest: str | None = None    # crawler.versions.text_key of the text, if computed
     folded: tuple[str, str] | None = None  # title and text folded (search index), if computed
     outcome: str | None = None
+    article_id: int | None = None  # the stored article the page was read as (StorePipeline)
 
     def __repr__(self) -> str:
         # Scrapy logs repr(item) with any pipeline error: the whole page, its text and its

@@ -146,6 +146,7 @@ class StorePipeline:
         self.commit_seconds = crawler.settings.getfloat("PROVWATCH_COMMIT_SECONDS", 2.0)
         self.flusher: task.LoopingCall | None = None
         self.failed = False
+        self.keep_pages = crawler.settings.getbool("PROVWATCH_KEEP_PAGES", True)
         crawler.signals.connect(self.spider_opened, signal=signals.spider_opened)
         crawler.signals.connect(self.spider_closed, signal=signals.spider_closed)
 
@@ -207,6 +208,8 @@ class StorePipeline:
         """``_write``, its outcome counted once the write is committed (or counted as a
         store error if its commit group is lost)."""
         outcome = self._write(store, item)
+        if self.keep_pages and item.article_id is not None:
+            store.save_page(item.article_id, item.url, item.body, item.encoding)
         store.after_commit(lambda: _count(self.crawler, item.source, outcome),
                            lambda: _count(self.crawler, item.source, "errors/store"))
         return outcome
@@ -225,7 +228,10 @@ class StorePipeline:
         if existing is not None and existing.get("page_kind") == "listing":
             return "listing"  # a listing stored before pages were judged: never versioned
         if existing is not None:
-            return self._update(store, item, existing)
+            outcome = self._update(store, item, existing)
+            if outcome != "other_page":
+                item.article_id = existing["id"]
+            return outcome
         return self._insert(store, item, key)
 
     def _place(self, item: PageItem) -> tuple[str | None, list[str], str]:
@@ -261,7 +267,8 @@ class StorePipeline:
             # a story alerts once: through its first copy, or through the first relevant
             # copy when the first-seen one was not relevant (an excerpt below the threshold)
             alert = article_alert("new", row, item.verdict, source_name)
-        store.insert_article(row, signature=fp.signature, buckets=fp.buckets, alert=alert)
+        item.article_id = store.insert_article(row, signature=fp.signature, buckets=fp.buckets,
+                                               alert=alert)
         return "duplicates" if duplicate_of else "new"
 
     def _update(self, store: Store, item: PageItem, existing: Row) -> str:

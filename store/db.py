@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import sqlite3
 import time
+import zlib
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
@@ -288,6 +289,64 @@ class Store:
             if alert is not None:
                 self._queue_alert(dict(alert, article_id=article_id, version=version))
         return version
+
+    # -- kept pages (re-analysis without refetching) -----------------------------------
+    def save_page(self, article_id: int, url: str, body: bytes, encoding: str | None) -> None:
+        """Keep the page an article was last read from, zlib-compressed (about a fifth of
+        its size); one per article, replaced by each fetch that returns a body."""
+        with self.transaction():
+            self.db.conn.execute(
+                "INSERT OR REPLACE INTO pages (article_id, url, encoding, fetched, body) "
+                "VALUES (?, ?, ?, ?, ?)",
+                [article_id, url, encoding, utcnow(), zlib.compress(body, 6)])
+
+    def kept_pages(self, sources: Sequence[str] = ()) -> Iterator[Row]:
+        """Each article with a kept page (``body`` decompressed), of ``sources`` if given,
+        one at a time: a whole archive's pages never sit in memory together."""
+        where = f"WHERE a.source IN ({', '.join('?' * len(sources))})" if sources else ""
+        ids = [r[0] for r in self.db.execute(
+            f"SELECT a.id FROM articles a JOIN pages p ON p.article_id = a.id {where} "
+            "ORDER BY a.id", list(sources)).fetchall()]
+        for article_id in ids:
+            cur = self.db.execute(
+                "SELECT a.id, a.source, a.title, a.text, a.relevant, a.score, p.url, "
+                "p.encoding, p.body FROM articles a JOIN pages p ON p.article_id = a.id "
+                "WHERE a.id = ?", [article_id])
+            cols = [c[0] for c in cur.description]
+            row = cur.fetchone()
+            if row is not None:
+                page = dict(zip(cols, row, strict=True))
+                page["body"] = zlib.decompress(page["body"])
+                yield page
+
+    def reanalysed(self, article_id: int, changes: Row, *, signature: bytes | None = None,
+                   buckets: Sequence[int] = ()) -> None:
+        """Store what a new reading of the same page found: the article and its current
+        version change in place (no new version: the page did not change), and so do its
+        near-duplicate bands."""
+        update = dict(changes)
+        for key in ("matched", "former_provinces"):
+            if isinstance(update.get(key), list | tuple):
+                update[key] = json.dumps(list(update[key]), ensure_ascii=False)
+        update["title_folded"] = fold(update.get("title") or "")
+        update["text_folded"] = fold(update.get("text") or "")
+        with self.transaction():
+            current = self.article_by_id(article_id)
+            if current is None:
+                raise StoreError(f"article {article_id} does not exist")
+            self.db.table("articles").update(article_id, update)
+            self.db.execute(
+                "UPDATE versions SET title = ?, text = ?, content_hash = ? WHERE article_id = ? "
+                "AND version = ?", [update.get("title"), update.get("text"),
+                                    update.get("content_hash"), article_id,
+                                    current["version"] or 1])
+            if signature is not None:
+                self.db.execute("DELETE FROM lsh_bands WHERE article_id = ?", [article_id])
+                self.db.execute("INSERT OR REPLACE INTO signatures (article_id, minhash) "
+                                "VALUES (?, ?)", [article_id, signature])
+                self.db.conn.executemany(
+                    "INSERT OR IGNORE INTO lsh_bands (bucket, article_id) VALUES (?, ?)",
+                    [(b, article_id) for b in buckets])
 
     def touch_article(self, article_id: int, **fields: Any) -> None:
         """Record a check that found no change (validators, metadata refresh)."""
