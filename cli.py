@@ -415,9 +415,17 @@ def _run(ctx: Context, command: str, *, sources: str | None, only: Sequence[str]
             streak=int(ctx.setting("PROVWATCH_HEALTH_STREAK")))
         report = None
         if targets:
+            from notify.send import delivery_limits
+
+            attempts, timeout = delivery_limits(ctx.setting("PROVWATCH_MAX_ATTEMPTS"),
+                                                ctx.setting("PROVWATCH_NOTIFY_TIMEOUT"),
+                                                strict=False)
+            # a target first seen now gets this crawl's alerts, not the older backlog
             report = send_pending(store, targets, digest=digest,
                                   max_age_days=ctx.setting("PROVWATCH_ALERT_MAX_AGE_DAYS"),
-                                  telegram_api=ctx.setting("PROVWATCH_TELEGRAM_API"))
+                                  telegram_api=ctx.setting("PROVWATCH_TELEGRAM_API"),
+                                  backlog=False, cutoff=started, max_attempts=attempts,
+                                  read_timeout=timeout)
         crashed = result["crawl_exit"] != 0
         code = EXIT_CANNOT_RUN if crashed else \
             EXIT_SOURCES_FAILED if (strict and (failed or problems)) else EXIT_OK
@@ -860,6 +868,30 @@ notify_config_option = click.option(
     help="Apprise config file (YAML or TEXT) with tagged targets.")
 
 
+EXIT_DELIVERY_FAILED = 3  # notify send: the command ran, some messages were not delivered
+
+NOTIFY_SEND_EXIT_HELP = f"""
+\b
+Exit codes:
+  {EXIT_OK}   every message was delivered (or nothing was pending)
+  {EXIT_CANNOT_RUN}   nothing could be sent (bad target URL or config, database error)
+  {EXIT_USAGE}   bad command-line usage
+  {EXIT_DELIVERY_FAILED}   some messages failed; they stay queued (up to
+      PROVWATCH_MAX_ATTEMPTS tries) and the errors are listed
+  {EXIT_LOCKED}  another provwatch run holds the lock on this database
+"""
+
+
+def _delivery_limits(ctx: Context) -> tuple[int | None, float | None]:
+    from notify.send import delivery_limits
+
+    try:
+        return delivery_limits(ctx.setting("PROVWATCH_MAX_ATTEMPTS"),
+                               ctx.setting("PROVWATCH_NOTIFY_TIMEOUT"))
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="--set") from exc
+
+
 @main.group()
 def notify() -> None:
     """Inspect and flush the alert outbox, or send a test message."""
@@ -873,10 +905,12 @@ def notify_test(ctx: Context, url: str | None, notify_config: str | None) -> Non
     """Send a sample alert to URL (or to the configured targets) and say if it arrived."""
     from notify.messages import article_message
     from notify.send import deliver_with_apprise
+    from notify.targets import merge_targets
 
-    targets = _targets(_env_notify_urls([url] if url else []), notify_config)
+    targets = merge_targets(_targets(_env_notify_urls([url] if url else []), notify_config))
     if not targets:
         raise click.UsageError("give an apprise URL, --notify-config or PROVWATCH_NOTIFY")
+    _, timeout = _delivery_limits(ctx)
     message = article_message({
         "kind": "test", "title": "Thử nghiệm provwatch: tỉnh đẩy mạnh chuyển đổi số",
         "province": "Tuyên Quang", "former_provinces": ["Hà Giang"],
@@ -886,10 +920,11 @@ def notify_test(ctx: Context, url: str | None, notify_config: str | None) -> Non
                 "đã hoạt động.", "url": "https://example.com/provwatch-test"})
     failures = 0
     for target in targets:
-        ok, error = deliver_with_apprise(target, message,
-                                         telegram_api=ctx.setting("PROVWATCH_TELEGRAM_API"))
-        click.echo(f"{target.label}: {'sent' if ok else 'FAILED: ' + (error or '')}")
-        failures += not ok
+        outcome = deliver_with_apprise(target, message, read_timeout=timeout,
+                                       telegram_api=ctx.setting("PROVWATCH_TELEGRAM_API"))
+        status = "sent" if outcome.ok else f"FAILED: {outcome.error or ''}"
+        click.echo(f"{target.label}: {status}")
+        failures += not outcome.ok
     if failures:
         raise click.ClickException(f"{failures} of {len(targets)} targets failed")
 
@@ -900,54 +935,78 @@ def notify_test(ctx: Context, url: str | None, notify_config: str | None) -> Non
 @click.pass_obj
 def notify_pending(ctx: Context, notify_urls: tuple[str, ...],
                    notify_config: str | None) -> None:
-    """List queued alerts (per target when targets are configured)."""
-    from notify.send import pending_for
+    """List alerts still to be sent (per target when targets are configured).
+
+    Alerts sent, skipped (a new target's backlog) or given up everywhere, and alerts older
+    than PROVWATCH_ALERT_MAX_AGE_DAYS, are not listed.
+    """
+    from notify.send import backlog_cutoff, pending_for, since_for_age
+    from notify.targets import merge_targets
 
     store = ctx.open_store()
-    targets = _targets(_env_notify_urls(notify_urls), notify_config)
+    targets = merge_targets(_targets(_env_notify_urls(notify_urls), notify_config))
+    max_age = ctx.setting("PROVWATCH_ALERT_MAX_AGE_DAYS")
+    attempts, _ = _delivery_limits(ctx)
     if targets:
+        cutoff = backlog_cutoff(store)
         for target in targets:
-            alerts = pending_for(store, target, ctx.setting("PROVWATCH_ALERT_MAX_AGE_DAYS"))
-            click.echo(f"{target.label}: {len(alerts)} pending")
-            for a in alerts:
+            alerts = pending_for(store, target, max_age, max_attempts=attempts)
+            new = store.is_new_target(target.id)
+            fresh = [a for a in alerts if str(a["created"]) >= cutoff] if new else alerts
+            click.echo(f"{target.label}: {len(fresh)} pending")
+            if new and len(fresh) < len(alerts):
+                click.echo(f"  new target: {len(alerts) - len(fresh)} older alert(s) will be "
+                           "skipped as backlog (notify send --backlog sends them)")
+            for a in fresh:
+                tries = f"  ({a['tries']} failed tries)" if a.get("tries") else ""
                 click.echo(f"  #{a['id']} {a['kind']:<8} {a['created']} "
-                           f"{a['payload'].get('title', '')}")
+                           f"{a['payload'].get('title', '')}{tries}")
         return
-    rows = store.all_unsent_alerts()
+    rows = store.all_unsent_alerts(since=since_for_age(max_age))
     if not rows:
-        click.echo("the outbox is empty")
+        click.echo("the outbox is empty: nothing left to send")
     for a in rows:
         errors = f"  last errors: {a['errors']}" if a.get("errors") else ""
         click.echo(f"#{a['id']} {a['kind']:<8} {a['created']} sent to {a['sent_to']} "
                    f"target(s)  {a['payload'].get('title', '')}{errors}")
 
 
-@notify.command("send")
+@notify.command("send", epilog=NOTIFY_SEND_EXIT_HELP)
 @notify_urls_option
 @notify_config_option
 @click.option("--digest", is_flag=True, help="One message per target, grouped by province.")
 @click.option("--dry-run", is_flag=True, help="Print what would be sent; send nothing.")
+@click.option("--backlog", is_flag=True,
+              help="Send a new target (one never sent to) the alerts queued before the "
+                   "latest crawl too; without it they are skipped for that target.")
 @click.pass_obj
 def notify_send(ctx: Context, notify_urls: tuple[str, ...], notify_config: str | None,
-                digest: bool, dry_run: bool) -> None:
+                digest: bool, dry_run: bool, backlog: bool) -> None:
     """Send pending alerts now, without crawling."""
     from notify.send import send_pending
 
     targets = _targets(_env_notify_urls(notify_urls), notify_config)
     if not targets:
         raise click.UsageError("no targets: give --notify, --notify-config or PROVWATCH_NOTIFY")
+    attempts, timeout = _delivery_limits(ctx)
     with _locked(ctx.db):
         store = ctx.open_store()
         report = send_pending(store, targets, digest=digest, dry_run=dry_run,
                               max_age_days=ctx.setting("PROVWATCH_ALERT_MAX_AGE_DAYS"),
                               telegram_api=ctx.setting("PROVWATCH_TELEGRAM_API"),
-                              echo=click.echo)
+                              echo=click.echo, backlog=backlog, max_attempts=attempts,
+                              read_timeout=timeout)
     if dry_run:
         return
     click.echo(f"alerts: {report.sent} sent, {report.failed} failed"
-               + (f", {report.kept} kept for the next run" if report.kept else ""))
+               + (f", {report.kept} kept for the next run" if report.kept else "")
+               + (f", {report.given_up} given up" if report.given_up else "")
+               + (f", {report.skipped} skipped as backlog of new targets"
+                  if report.skipped else ""))
     for label, error in report.errors.items():
         click.echo(f"  {label}: {error}", err=True)
+    if report.failed:
+        sys.exit(EXIT_DELIVERY_FAILED)
 
 
 @main.group("sources")

@@ -81,6 +81,8 @@ PROVWATCH_ANALYSIS_TIMEOUT = 60.0      # seconds a worker may spend on one page 
 PROVWATCH_EXTRACT_IN_THREAD = True     # without workers: extract and classify in a thread
 PROVWATCH_ALERT_MAX_AGE_DAYS = 14      # queued alerts older than this are not sent
 PROVWATCH_TELEGRAM_API = None          # Telegram Bot API base URL; None = api.telegram.org
+PROVWATCH_MAX_ATTEMPTS = 5             # tries before an alert is given up for a target (0 = never)
+PROVWATCH_NOTIFY_TIMEOUT = 30.0        # seconds to wait for a notification service's answer
 PROVWATCH_HEALTH_STREAK = 3            # bad runs in a row before a source health alert
 PROVWATCH_PROGRESS = False             # per-source progress lines (the CLI sets it on a TTY)
 PROVWATCH_PROGRESS_INTERVAL = 5.0      # seconds between progress lines

@@ -8,6 +8,17 @@ Telegram takes 4,096 characters a message and apprise posts the title in front o
 (``<b>title</b>`` and a line break) with every ``\\n`` written as ``\\r\\n``;
 :func:`telegram_length` counts what apprise will post, so a message measured under the
 limit here is never refused there. Digests are split between article blocks.
+
+Everything in a message comes from a page and is escaped for where it goes: Telegram HTML
+(the title too: apprise writes it into the body as ``<b>title</b>`` without escaping it),
+email HTML, or plain text for every other service (apprise escapes plain text for Markdown
+services itself). A link's address is percent-encoded where a quote or bracket could end
+its ``href``. Titles are clipped to :data:`TITLE_MAX` characters and other values to
+:data:`FIELD_MAX` before anything is built: a page with a 200 kB title made building an
+email header take minutes.
+
+Email gets its own HTML (:attr:`Message.email`): paragraphs, line breaks and the link
+written out, because apprise derives the email's text part from that HTML.
 """
 
 from __future__ import annotations
@@ -17,8 +28,17 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
+from urllib.parse import quote
+
+from crawler.text import clip
 
 TELEGRAM_LIMIT = 4096
+TITLE_MAX = 300  # characters of a page title in a subject, a heading or a block
+FIELD_MAX = 2000  # characters of any other value (lead, changes, detail)
+# apprise writes an email subject as one encoded word on one line, never folded, and SMTP
+# servers refuse lines over 998 characters (RFC 5321): a subject's quoted-printable form
+# is kept under this many characters (about 100 to 300 Vietnamese characters)
+SUBJECT_ENCODED_MAX = 900
 ELLIPSIS = "…"
 KIND_TITLES = {"new": "Tin mới", "changed": "Bài viết được cập nhật", "health": "Cảnh báo nguồn",
                "recovered": "Nguồn hoạt động lại", "test": "Tin nhắn thử"}
@@ -29,9 +49,25 @@ _MIN_KEEP = 24  # characters of a shortened value worth keeping
 
 @dataclass(frozen=True)
 class Message:
+    """One message: a plain title (the email subject), plain text, Telegram HTML and the
+    HTML of an email (empty: use ``html``)."""
+
     title: str
     text: str
     html: str
+    email: str = ""
+
+
+def telegram_title(title: str) -> str:
+    """The title as apprise must be given it for Telegram: escaped, since apprise puts it
+    into the HTML body unescaped."""
+    return html.escape(title, quote=False)
+
+
+def href(url: str) -> str:
+    """A page address safe inside ``href="..."``: quotes, brackets and spaces percent-
+    encoded (apprise turns ``&quot;`` back into ``"`` for Telegram), ``&`` escaped."""
+    return html.escape(quote(url, safe="/:?#[]@!$&()*+,;=%~-._"), quote=True)
 
 
 def telegram_length(text: str) -> int:
@@ -46,7 +82,7 @@ def telegram_length(text: str) -> int:
 
 def posted_length(message: Message) -> int:
     """Length of the HTML message as apprise posts it to Telegram (title in the body)."""
-    return telegram_length(f"<b>{html.escape(message.title)}</b>\n{message.html}")
+    return telegram_length(f"<b>{telegram_title(message.title)}</b>\n{message.html}")
 
 
 def format_time(value: str | None) -> str:
@@ -115,13 +151,22 @@ def _province_line(p: dict[str, Any]) -> str | None:
 
 
 def _field(key: str, label: str, value: str) -> _Line:
-    return _Line(key, value, f"{label}: ", f"<b>{html.escape(label)}:</b> ")
+    return _Line(key, clip(value, FIELD_MAX), f"{label}: ", f"<b>{html.escape(label)}:</b> ")
+
+
+def _title(p: dict[str, Any]) -> str:
+    return clip(" ".join(str(p.get("title") or "").split()), TITLE_MAX) or "(không có tiêu đề)"
+
+
+def _url(p: dict[str, Any]) -> str | None:
+    url = p.get("url")
+    return str(url) if url else None
 
 
 def _lines(p: dict[str, Any]) -> list[_Line]:
-    title = p.get("title") or "(không có tiêu đề)"
-    url = p.get("url")
-    head = _Line("title", title, html_open=f'<b><a href="{html.escape(url, quote=True)}">'
+    title = _title(p)
+    url = _url(p)
+    head = _Line("title", title, html_open=f'<b><a href="{href(url)}">'
                  if url else "<b>", html_close="</a></b>" if url else "</b>")
     lines = [head]
     province = _province_line(p)
@@ -136,12 +181,13 @@ def _lines(p: dict[str, Any]) -> list[_Line]:
     if p.get("matched"):
         lines.append(_field("matched", "Từ khóa", ", ".join(p["matched"])))
     if p.get("lead"):
-        lines.append(_Line("lead", str(p["lead"]), html_open="<i>", html_close="</i>"))
+        lines.append(_Line("lead", clip(str(p["lead"]), FIELD_MAX), html_open="<i>",
+                           html_close="</i>"))
     if p.get("changes"):
-        lines.append(_Line("changes", str(p["changes"]), "Thay đổi:\n",
+        lines.append(_Line("changes", clip(str(p["changes"]), FIELD_MAX), "Thay đổi:\n",
                            "<b>Thay đổi:</b>\n", "<pre>", "</pre>"))
     if p.get("detail"):
-        lines.append(_Line("detail", str(p["detail"])))
+        lines.append(_Line("detail", clip(str(p["detail"]), FIELD_MAX)))
     if url:
         lines.append(_Line("url", url, "Đọc bài: ", text_only=True))
     return lines
@@ -196,10 +242,61 @@ def block_html(p: dict[str, Any], limit: int | None = None) -> str:
     return _render(_fit_lines(_lines(p), limit, markup=True), markup=True)
 
 
+def block_email(p: dict[str, Any]) -> str:
+    """One alert as email HTML: the head lines in one paragraph with line breaks, the lead,
+    what changed and the link in paragraphs of their own (apprise's text part keeps them
+    as lines), every value escaped."""
+    head: list[str] = []
+    after: list[str] = []
+    for line in _lines(p):
+        if line.key == "url":
+            continue
+        if line.key == "lead":
+            after.append(f"<p>{line.html()}</p>")
+        elif line.key == "changes":
+            after.append(f"<p><b>Thay đổi:</b></p><pre>{html.escape(line.value, quote=False)}"
+                         "</pre>")
+        elif line.key == "detail":
+            after.append(f"<p>{html.escape(line.value, quote=False)}</p>")
+        else:
+            head.append(line.html())
+    url = _url(p)
+    if url:
+        after.append(f'<p>Đọc bài: <a href="{href(url)}">{html.escape(url, quote=False)}</a></p>')
+    return "<div>" + f"<p>{'<br>'.join(head)}</p>" + "".join(after) + "</div>"
+
+
+def email_document(title: str, body: str) -> str:
+    """A whole HTML email: the subject as its heading, then the blocks."""
+    return f"<h2>{html.escape(title, quote=False)}</h2>{body}"
+
+
+def _encoded_length(text: str) -> int:
+    """Length of ``text`` as a quoted-printable encoded word (what apprise puts on the
+    Subject line): letters, digits and spaces one character, anything else three per byte."""
+    return sum(1 if (c.isascii() and (c.isalnum() or c == " ")) else 3 * len(c.encode())
+               for c in text)
+
+
+def clip_subject(text: str, budget: int = SUBJECT_ENCODED_MAX) -> str:
+    """``text`` cut (with an ellipsis) so that its encoded Subject line stays under the
+    SMTP line limit; titles are clipped this way before any message is built."""
+    if _encoded_length(text) <= budget:
+        return text
+    room = budget - _encoded_length(ELLIPSIS)
+    used = 0
+    for end, char in enumerate(text):
+        used += _encoded_length(char)
+        if used > room:
+            return text[:end].rstrip() + ELLIPSIS
+    return text
+
+
 def heading(kind: str, p: dict[str, Any]) -> str:
     topic = p.get("topic_name") or p.get("topic")
-    prefix = f"[{topic}] " if topic else ""
-    return f"{prefix}{KIND_TITLES.get(kind, kind)}: {p.get('title') or ''}".strip()
+    prefix = f"[{clip(str(topic), 80)}] " if topic else ""
+    title = _title(p) if p.get("title") else ""
+    return clip_subject(f"{prefix}{KIND_TITLES.get(kind, kind)}: {title}".strip())
 
 
 def _title_room(title: str, limit: int) -> int:
@@ -213,7 +310,8 @@ def article_message(payload: dict[str, Any], *, limit: int | None = None) -> Mes
     if limit is not None and _title_room(title, limit) < limit // 2:
         title = title[: limit // 4].rstrip() + ELLIPSIS
     room = None if limit is None else _title_room(title, limit)
-    return Message(title=title, text=block_text(payload, room), html=block_html(payload, room))
+    return Message(title=title, text=block_text(payload, room), html=block_html(payload, room),
+                   email=email_document(title, block_email(payload)))
 
 
 def digest_parts(alerts: Sequence[dict[str, Any]], *, limit: int | None = TELEGRAM_LIMIT,
@@ -232,16 +330,17 @@ def digest_parts(alerts: Sequence[dict[str, Any]], *, limit: int | None = TELEGR
     title = f"Bản tin provwatch: {len(alerts)} tin"
     # room for the longest title a part can have: "… (99/99)"
     room = None if limit is None else _title_room(f"{title} (999/999)", limit)
-    parts: list[tuple[list[int], list[str], list[str]]] = []
+    parts: list[tuple[list[int], list[str], list[str], list[str]]] = []
     ids: list[int] = []
     texts: list[str] = []
     htmls: list[str] = []
+    emails: list[str] = []
 
     def flush() -> None:
-        nonlocal ids, texts, htmls
+        nonlocal ids, texts, htmls, emails
         if texts:
-            parts.append((ids, texts, htmls))
-        ids, texts, htmls = [], [], []
+            parts.append((ids, texts, htmls, emails))
+        ids, texts, htmls, emails = [], [], [], []
 
     def fits(candidate: list[str]) -> bool:
         return room is None or telegram_length("\n\n".join(candidate)) <= room
@@ -250,6 +349,7 @@ def digest_parts(alerts: Sequence[dict[str, Any]], *, limit: int | None = TELEGR
         group = by_province[province]
         head_text = f"== {province} ({len(group)}) =="
         head_html = f"<b>== {html.escape(province)} ({len(group)}) ==</b>"
+        head_email = f"<h3>== {html.escape(province, quote=False)} ({len(group)}) ==</h3>"
         block_room = None if room is None else room - telegram_length(head_html + "\n\n")
         for index, alert in enumerate(group):
             t = block_text(alert["payload"], block_room)
@@ -258,14 +358,17 @@ def digest_parts(alerts: Sequence[dict[str, Any]], *, limit: int | None = TELEGR
             if index == 0 or not texts:
                 new_t.insert(0, head_text)
                 new_h.insert(0, head_html)
+            new_e = [head_email] if len(new_t) == 2 else ["<hr>"]
             if texts and not fits([*htmls, *new_h]):
                 flush()
-                new_t, new_h = [head_text, t], [head_html, h]
+                new_t, new_h, new_e = [head_text, t], [head_html, h], [head_email]
             ids.append(int(alert["id"]))
             texts += new_t
             htmls += new_h
+            emails += [*new_e, block_email(alert["payload"])]
     flush()
     n = len(parts)
-    return [(part_ids, Message(title=title if n == 1 else f"{title} ({i + 1}/{n})",
-                               text="\n\n".join(t), html="\n\n".join(h)))
-            for i, (part_ids, t, h) in enumerate(parts)]
+    titles = [title if n == 1 else f"{title} ({i + 1}/{n})" for i in range(n)]
+    return [(part_ids, Message(title=titles[i], text="\n\n".join(t), html="\n\n".join(h),
+                               email=email_document(titles[i], "".join(e))))
+            for i, (part_ids, t, h, e) in enumerate(parts)]

@@ -453,43 +453,87 @@ class Store:
         with self.transaction():
             self._queue_alert(alert)
 
-    def pending_alerts(self, target: str, *, since: str | None = None) -> list[Row]:
-        """Alerts not yet delivered to ``target`` (a target's stable id, never its URL)."""
-        sql = ("SELECT * FROM alerts WHERE id NOT IN (SELECT alert_id FROM deliveries WHERE "
-               f"target = ? AND status = 'sent') AND {_NOT_LISTING}")
+    def pending_alerts(self, target: str, *, since: str | None = None,
+                       max_attempts: int | None = None) -> list[Row]:
+        """Alerts not yet delivered to ``target`` (a target's stable id, never its URL).
+
+        Not pending: 'sent', 'skipped' (a new target's backlog), and 'failed' (given up)
+        once tried ``max_attempts`` times. Each row carries ``tries``: how often it failed
+        for this target so far. 'failed' rows written before give-ups existed meant "retry":
+        with fewer tries than ``max_attempts`` (or without a limit) they stay pending.
+        """
+        sql = ("SELECT a.*, COALESCE(d.attempts, 0) AS tries FROM alerts a "
+               "LEFT JOIN deliveries d ON d.alert_id = a.id AND d.target = ? "
+               "WHERE (d.status IS NULL OR d.status NOT IN ('sent', 'skipped'))")
         args: list[Any] = [target]
+        if max_attempts is not None:
+            sql += (" AND (d.status IS NULL OR d.status != 'failed' "
+                    "OR COALESCE(d.attempts, 0) < ?)")
+            args.append(max_attempts)
+        sql += f" AND {_NOT_LISTING}"
         if since is not None:
-            sql += " AND created >= ?"
+            sql += " AND a.created >= ?"
             args.append(since)
-        cur = self.db.execute(sql + " ORDER BY id", args)
+        cur = self.db.execute(sql + " ORDER BY a.id", args)
         cols = [c[0] for c in cur.description]
         return [_decode_alert(dict(zip(cols, r, strict=True))) for r in cur]
 
-    def all_unsent_alerts(self) -> list[Row]:
-        cur = self.db.execute(
-            "SELECT a.*, (SELECT COUNT(*) FROM deliveries d WHERE d.alert_id = a.id AND "
-            "d.status = 'sent') AS sent_to, (SELECT group_concat(d.target_label || ': ' || "
-            "d.last_error, '; ') FROM deliveries d WHERE d.alert_id = a.id AND "
-            "d.status = 'failed') AS errors FROM alerts a "
-            f"WHERE {_NOT_LISTING} ORDER BY a.id")
+    def is_new_target(self, target: str) -> bool:
+        """True while the outbox has no delivery row (sent, failed or skipped) for it."""
+        return self.db.execute("SELECT 1 FROM deliveries WHERE target = ? LIMIT 1",
+                               [target]).fetchone() is None
+
+    def all_unsent_alerts(self, *, since: str | None = None) -> list[Row]:
+        """Alerts still on their way: some target is retrying them, or no target has taken,
+        skipped or given them up yet. Alerts sent, skipped or given up everywhere they were
+        tried are left out; so are alerts created before ``since`` (too old to send)."""
+        sql = ("SELECT a.*, (SELECT COUNT(*) FROM deliveries d WHERE d.alert_id = a.id AND "
+               "d.status = 'sent') AS sent_to, (SELECT group_concat(d.target_label || ': ' || "
+               "d.last_error, '; ') FROM deliveries d WHERE d.alert_id = a.id AND "
+               "d.status IN ('retry', 'failed')) AS errors FROM alerts a "
+               "WHERE (EXISTS (SELECT 1 FROM deliveries d WHERE d.alert_id = a.id AND "
+               "d.status = 'retry') OR NOT EXISTS (SELECT 1 FROM deliveries d WHERE "
+               "d.alert_id = a.id AND d.status IN ('sent', 'skipped', 'failed'))) "
+               f"AND {_NOT_LISTING}")
+        args: list[Any] = []
+        if since is not None:
+            sql += " AND a.created >= ?"
+            args.append(since)
+        cur = self.db.execute(sql + " ORDER BY a.id", args)
         cols = [c[0] for c in cur.description]
         return [_decode_alert(dict(zip(cols, r, strict=True))) for r in cur]
 
     def record_delivery(self, alert_id: int, target: str, label: str, *, ok: bool,
-                        error: str | None = None) -> None:
-        """Mark one alert sent to (or failed for) one target; committed at once."""
+                        error: str | None = None, give_up_after: int | None = None) -> bool:
+        """Mark one alert sent to (or failed for) one target; committed at once.
+
+        A failure is 'retry', or 'failed' (given up: no more tries) once the alert has
+        been tried ``give_up_after`` times. Returns True when this call gave it up.
+        """
         now = utcnow()
         with self.transaction():
             existing = self.db.execute(
                 "SELECT attempts, first_try FROM deliveries WHERE alert_id = ? AND target = ?",
                 [alert_id, target]).fetchone()
-            attempts = (existing[0] if existing else 0) + 1
+            attempts = (existing[0] or 0 if existing else 0) + 1
+            gave_up = not ok and give_up_after is not None and attempts >= give_up_after
             self.db.table("deliveries").upsert({
                 "alert_id": alert_id, "target": target, "target_label": label,
-                "status": "sent" if ok else "failed", "attempts": attempts,
-                "last_error": None if ok else error,
+                "status": "sent" if ok else "failed" if gave_up else "retry",
+                "attempts": attempts, "last_error": None if ok else error,
                 "first_try": existing[1] if existing else now,
                 "sent_at": now if ok else None}, pk=("alert_id", "target"))
+        return gave_up
+
+    def record_skipped(self, alert_ids: Sequence[int], target: str, label: str, *,
+                       reason: str) -> None:
+        """Mark alerts skipped for a target (never sent to it), in one transaction."""
+        now = utcnow()
+        with self.transaction():
+            self.db.conn.executemany(
+                "INSERT OR IGNORE INTO deliveries (alert_id, target, target_label, status, "
+                "attempts, last_error, first_try, sent_at) VALUES (?, ?, ?, 'skipped', 0, ?, "
+                "?, NULL)", [(i, target, label, reason, now) for i in alert_ids])
 
     # -- health ------------------------------------------------------------------------
     def health(self, source: str) -> Row | None:
