@@ -523,6 +523,14 @@ def recrawl(ctx: Context, urls: tuple[str, ...], source_ids: tuple[str, ...],
     """
     if not urls and not source_ids:
         raise click.UsageError("give article URLs or --source ID")
+    from urllib.parse import urlsplit
+
+    from crawler.addresses import SCHEMES
+
+    for given in urls:
+        if urlsplit(given).scheme not in SCHEMES or not urlsplit(given).hostname:
+            raise click.UsageError(f"{given!r} is not an http(s) URL; recrawl fetches only "
+                                   "http:// and https:// pages")
     _load_sources(sources, source_ids)
     with _locked(ctx.db):
         store = ctx.open_store(create=True)
@@ -587,20 +595,32 @@ def reanalyse(ctx: Context, source_ids: tuple[str, ...], sources: str | None,
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
 @topics_option
 @sources_option
-def extract(page: str, url: str | None, as_json: bool, topics: str | None,
+@click.pass_obj
+def extract(ctx: Context, page: str, url: str | None, as_json: bool, topics: str | None,
             sources: str | None) -> None:
     """Extract one page (a file or an http(s) URL) and show what would be stored.
 
     Prints url, title, author, published (ISO 8601, +07:00), text, relevant, score, matched.
+    A URL is fetched like the crawl would (no redirect into a private network) within
+    PROVWATCH_FETCH_TIMEOUT seconds.
     """
+    import re
+    from urllib.parse import urlsplit
+
+    from crawler.addresses import SCHEMES
     from crawler.analyse import analyse_html
     from crawler.extract import ExtractionError
     from crawler.fetch import FetchError, fetch
     from crawler.relevance import TopicFileError, load_topics
 
+    is_url = urlsplit(page).scheme in SCHEMES
+    if not is_url and re.match(r"[A-Za-z][A-Za-z0-9+.-]+:", page) and not Path(page).exists():
+        raise click.UsageError(f"{page!r}: give an http(s) URL or a local file; other "
+                               "schemes (file:, ftp:, data:, ...) are not fetched")
     try:
-        if page.startswith(("http://", "https://")):
-            fetched = fetch(page)
+        if is_url:
+            fetched = fetch(page, deadline=float(ctx.setting("PROVWATCH_FETCH_TIMEOUT")),
+                            allow_private=bool(ctx.setting("PROVWATCH_ALLOW_PRIVATE")))
             body = fetched.body
             url = url or fetched.url  # after redirects, as the crawl stores it
         else:
@@ -1036,13 +1056,18 @@ def sources_list(sources: str | None, province: str | None) -> None:
 @sources_group.command("check")
 @click.argument("source_ids", nargs=-1, metavar="[ID]...")
 @sources_option
-def sources_check(source_ids: tuple[str, ...], sources: str | None) -> None:
-    """Fetch each source's start page and report the discovery routes found there."""
+@click.pass_obj
+def sources_check(ctx: Context, source_ids: tuple[str, ...], sources: str | None) -> None:
+    """Fetch each source's start page and report the discovery routes found there.
+
+    Each fetch ends within PROVWATCH_FETCH_TIMEOUT seconds.
+    """
     from crawler.sourcecheck import check_source
 
     failures = 0
     for src in _load_sources(sources, source_ids):
-        report = check_source(src)
+        report = check_source(src, deadline=float(ctx.setting("PROVWATCH_FETCH_TIMEOUT")),
+                              allow_private=bool(ctx.setting("PROVWATCH_ALLOW_PRIVATE")))
         click.echo(report.render())
         failures += not report.ok
     if failures:

@@ -33,14 +33,23 @@ DOWNLOAD_WARNSIZE = 4 * 1024 * 1024
 REDIRECT_MAX_TIMES = 5
 COOKIES_ENABLED = False
 TELNETCONSOLE_ENABLED = False
+# Scrapy 2.19's remote-control extension: an HTTP server running Python code sent to it, its
+# bearer token in a job file under the user's state directory (left behind by a killed
+# crawl). Nothing here uses it; off like the telnet console.
+REMOTE_CONTROL_ENABLED = False
 LOG_LEVEL = "INFO"
 REQUEST_FINGERPRINTER_IMPLEMENTATION = "2.7"
 DOWNLOAD_VERIFY_CERTIFICATES = True    # sources opt out one by one with insecure_tls = true
-DOWNLOAD_HANDLERS = {"https": "crawler.tls.VerifyingHTTPSDownloadHandler"}
+# http(s) only: a file:, ftp:, s3: or data: address in a feed or a redirect is not fetched
+DOWNLOAD_HANDLERS = {"https": "crawler.tls.VerifyingHTTPSDownloadHandler",
+                     "file": None, "ftp": None, "s3": None, "data": None}
+# the address crawler.netguard checked is the one connected to (no second DNS answer)
+TWISTED_DNS_RESOLVER = "crawler.netguard.PinnedResolver"
 FEED_EXPORT_ENCODING = "utf-8"
 
 # -- components ----------------------------------------------------------------------------
 DOWNLOADER_MIDDLEWARES = {
+    "crawler.netguard.PrivateNetworkGuard": 50,          # before robots.txt (100)
     "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
     "crawler.middlewares.BackoffRetryMiddleware": 550,   # Scrapy's retry, with backoff
     "crawler.middlewares.IncrementalMiddleware": 650,
@@ -86,3 +95,7 @@ PROVWATCH_NOTIFY_TIMEOUT = 30.0        # seconds to wait for a notification serv
 PROVWATCH_HEALTH_STREAK = 3            # bad runs in a row before a source health alert
 PROVWATCH_PROGRESS = False             # per-source progress lines (the CLI sets it on a TTY)
 PROVWATCH_PROGRESS_INTERVAL = 5.0      # seconds between progress lines
+PROVWATCH_ALLOW_PRIVATE = False        # True: any source may reach loopback/private/
+                                       # link-local addresses (per source: allow_private)
+PROVWATCH_FETCH_TIMEOUT = 30.0         # seconds for a whole single fetch (extract URL,
+                                       # sources check, explain URL), redirects included

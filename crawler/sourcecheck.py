@@ -8,6 +8,7 @@ from urllib.parse import urljoin
 
 from parsel import Selector
 
+import settings
 from crawler.fetch import FetchError, fetch, fetch_page
 from crawler.sources import Source
 from crawler.urls import same_site
@@ -49,12 +50,16 @@ class SourceCheck:
         return "\n".join(lines)
 
 
-def check_source(source: Source) -> SourceCheck:
+def check_source(source: Source, *, deadline: float = settings.PROVWATCH_FETCH_TIMEOUT,
+                 allow_private: bool = False) -> SourceCheck:
+    """What the start page offers; each fetch ends within ``deadline`` seconds and keeps
+    to the crawl's address rule (``allow_private``, or the source's own key, lifts it)."""
     from spiders.discovery import announced_feeds, article_links, links_not_taken, next_page
 
     report = SourceCheck(source)
+    allow_private = allow_private or source.allow_private
     try:
-        page = fetch(source.url)
+        page = fetch(source.url, deadline=deadline, allow_private=allow_private)
     except FetchError as exc:
         report.error = str(exc)
         return report
@@ -71,7 +76,8 @@ def check_source(source: Source) -> SourceCheck:
         report.not_taken = links_not_taken(sel, base, base)
     report.next_page = next_page(sel, base, base)
     try:
-        robots = fetch_page(urljoin(base, "/robots.txt")).decode("utf-8", "replace")
+        robots = fetch_page(urljoin(base, "/robots.txt"), deadline=deadline,
+                            allow_private=allow_private).decode("utf-8", "replace")
         report.robots = "found"
         report.sitemaps = list(dict.fromkeys([*source.sitemaps, *re.findall(
             r"(?im)^\s*sitemap:\s*(\S+)", robots)]))

@@ -61,6 +61,7 @@ class Source:
     max_pages: int | None = None
     page_budget: int | None = None
     insecure_tls: bool = False
+    allow_private: bool = False  # may reach loopback/private/link-local addresses (netguard)
     enabled: bool = True
     extra: dict[str, Any] = field(default_factory=dict, compare=False, hash=False)
 
@@ -78,7 +79,7 @@ _STR_KEYS = ("id", "name", "url", "province", "kind", "evidence", "article_patte
              "content_selector")  # fmt: skip
 _LIST_KEYS = ("former_provinces", "feeds", "sitemaps", "listings", "exclude_selectors")
 _INT_KEYS = ("max_pages", "page_budget")
-_BOOL_KEYS = ("insecure_tls", "enabled")
+_BOOL_KEYS = ("insecure_tls", "allow_private", "enabled")
 _KNOWN = set(_STR_KEYS) | set(_LIST_KEYS) | set(_INT_KEYS) | set(_BOOL_KEYS) | {"notes"}
 
 
