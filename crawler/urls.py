@@ -85,9 +85,21 @@ def fetchable_url(url: str) -> str:
 
 
 def same_site(url_a: str, url_b: str) -> bool:
-    """Whether two URLs are on the same site (``www.`` ignored, subdomains distinct)."""
-    def host(u: str) -> str:
-        h = (urlsplit(u).hostname or "").lower()
-        return h[4:] if h.startswith("www.") else h
+    """Whether two URLs are on the same site: same host (``www.`` ignored, subdomains
+    distinct) and same port.
 
-    return host(url_a) == host(url_b)
+    ``http`` and ``https`` on their default ports are one site (portals serve both); any
+    other port is another server (``tinh.gov.vn:8080`` is not ``tinh.gov.vn``).
+    """
+    def site(u: str) -> tuple[str, int | None] | None:
+        parts = urlsplit(u)
+        h = (parts.hostname or "").lower().rstrip(".")
+        try:
+            port = parts.port
+        except ValueError:  # a port that is not a number: no site at all
+            return None
+        return (h[4:] if h.startswith("www.") else h,
+                None if port in (None, 80, 443) else port)
+
+    a, b = site(url_a), site(url_b)
+    return a is not None and a == b

@@ -89,3 +89,20 @@ def test_same_site() -> None:
     assert same_site("https://www.tinh.gov.vn/a", "http://tinh.gov.vn/b")
     assert not same_site("https://sokhcn.tinh.gov.vn/a", "https://tinh.gov.vn/")
     assert not same_site("https://tinh.gov.vn.evil.com/a", "https://tinh.gov.vn/")
+
+
+@pytest.mark.parametrize(("a", "b", "same"), [
+    # another port is another server, also on the same host (issue 18.2)
+    ("http://127.0.0.1:8001/a", "http://127.0.0.1:8002/b", False),
+    ("http://127.0.0.1:8001/a", "http://127.0.0.1/b", False),
+    ("https://tinh.gov.vn:8443/a", "https://tinh.gov.vn/", False),
+    ("http://127.0.0.1:8001/a", "http://127.0.0.1:8001/b", True),
+    # the default ports of http and https are the portal's one site
+    ("https://tinh.gov.vn:443/a", "http://www.tinh.gov.vn:80/b", True),
+    ("https://tinh.gov.vn/a", "http://tinh.gov.vn:443/b", True),
+    ("https://Tinh.Gov.VN./a", "https://tinh.gov.vn/", True),
+    # a port that is not a number names no site
+    ("http://tinh.gov.vn:abc/a", "http://tinh.gov.vn:abc/a", False),
+])
+def test_same_site_compares_host_and_port(a: str, b: str, same: bool) -> None:
+    assert same_site(a, b) is same
