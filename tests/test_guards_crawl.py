@@ -25,6 +25,7 @@ import pytest
 from click.testing import CliRunner
 
 from cli import main
+from store.db import utcnow
 from tests.conftest import FAST, write_sources
 from tests.localservers import Page, Route, SiteServer, free_port
 from tests.test_outbox_crash import count_rows, start_cli, wait_for
@@ -133,10 +134,10 @@ def test_a_304_marks_the_article_checked(tmp_path: Path, site: SiteServer) -> No
     long_ago = "2024-01-01T00:00:00+00:00"
     with sqlite3.connect(db) as conn:  # as if last checked in January
         conn.execute("UPDATE articles SET last_checked = ?", [long_ago])
+    tonight = utcnow()
     _, _, figures = crawl(tmp_path, site)
     assert figures["tinh"]["not_modified"] == 1
-    checked = str(stored(db, "last_checked"))
-    assert checked > "2026" and checked != long_ago  # set to this night's time
+    assert str(stored(db, "last_checked")) >= tonight  # set to this night's time
 
 
 def test_same_text_with_new_validators_stores_the_new_validators(
@@ -200,8 +201,8 @@ def test_sigterm_stops_the_crawl_before_the_site_is_exhausted(tmp_path: Path) ->
         wait_for(lambda: not any(alive(pid) for pid in crawl_procs), timeout=10)
         fetched = [p for p in site.paths() if p.startswith("/tin-tuc/")]
         assert len(fetched) < SLOW_ARTICLES // 2  # it stopped taking new pages
-        assert count_rows(db, "articles") == len(fetched) or \
-            count_rows(db, "articles") == len(fetched) - 1  # the one in flight may be lost
+        # what was fetched is kept (the page in flight at the signal may be the one missing)
+        assert len(fetched) - 1 <= count_rows(db, "articles") <= len(fetched)
         with sqlite3.connect(db) as conn:
             (status,) = conn.execute("SELECT status FROM runs").fetchone()
         assert status == "stopped"
