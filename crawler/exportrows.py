@@ -186,7 +186,7 @@ def search(store: Store, query: str, *, limit: int, period: Period = Period()) -
         return SearchPage([], 0)
     where, args = period.sql("a.")
     base = ("FROM articles_fts JOIN articles a ON a.rowid = articles_fts.rowid "
-            "WHERE articles_fts MATCH ?" + where)
+            "WHERE articles_fts MATCH ? AND a.page_kind = 'article'" + where)
     total = store.db.execute(f"SELECT COUNT(*) {base}", [fts, *args]).fetchone()[0]
     cur = store.db.execute(
         "SELECT a.id, a.url, a.source, a.province, a.title, a.published, a.relevant, "

@@ -55,6 +55,8 @@ META_SOURCE = "provwatch_source"
 META_ROLE = "provwatch_role"  # "start" | "listing" | "feed" | "sitemap" | "robots" | "article"
 # a listing page reached from the home page's navigation (its pagination is followed)
 META_SECTION = "provwatch_section"
+# the article links of the page before, in one chain of listing pages (a repeat ends it)
+META_PREVIOUS = "provwatch_previous_links"
 
 
 IGNORED_BY_US = ("already fetched", "known article", "not modified")
@@ -96,7 +98,7 @@ class SourceState:
 
     queued: set[str] = field(default_factory=set)      # canonical URLs of every request
     listings: set[str] = field(default_factory=set)    # canonical URLs of listing pages
-    last_links: tuple[str, ...] = ()                   # article links of the last listing
+    known_listings_read: int = 0                       # listings of earlier runs read again
 
 
 class SourceSpider(scrapy.Spider):
@@ -317,8 +319,8 @@ class SourceSpider(scrapy.Spider):
         state = self.state[source.id]
         page = int(response.meta.get("page", 1))
         following = next_page(response.selector, response.url, site)
-        repeated = bool(links) and tuple(links) == state.last_links
-        state.last_links = tuple(links)
+        # compared with the page before in the same chain: sections are paginated at once
+        repeated = bool(links) and hash(tuple(links)) == response.meta.get(META_PREVIOUS)
         if not following:
             return
         if is_trap(following) or canonical_url(following) in state.listings or repeated:
@@ -334,7 +336,8 @@ class SourceSpider(scrapy.Spider):
         if page >= (source.max_pages or self.max_pages):
             self.count(source.id, "pagination_cut")
             return
-        req = self._request(following, source, "listing", self.parse_listing, page=page + 1)
+        req = self._request(following, source, "listing", self.parse_listing, page=page + 1,
+                            **{META_PREVIOUS: hash(tuple(links))})
         if req is not None:
             yield req
 
@@ -351,10 +354,9 @@ class SourceSpider(scrapy.Spider):
                 continue
             key = canonical_url(url)
             if key in self.known_listings:
-                # judged a listing on an earlier fetch: not an article, not fetched as one
-                if key not in self.state.setdefault(source.id, SourceState()).queued:
-                    self.state[source.id].queued.add(key)
-                    self.count(source.id, "listing_skipped")
+                # judged a listing on an earlier fetch: never fetched as an article again,
+                # but read as a listing (the sitemap may list only sections), a few a run
+                yield from self._known_listing(source, url, key)
                 continue
             if self._status(key) == "known":
                 # stored, outside the recheck window: no request, no budget spent
@@ -366,6 +368,20 @@ class SourceSpider(scrapy.Spider):
                                 provwatch_canonical=key)
             if req is not None:
                 yield req
+
+    def _known_listing(self, source: Source, url: str, key: str) -> Iterable[scrapy.Request]:
+        state = self.state.setdefault(source.id, SourceState())
+        if key in state.queued:
+            return
+        if state.known_listings_read >= self.max_sections:
+            state.queued.add(key)
+            self.count(source.id, "listing_skipped")
+            return
+        req = self._request(fetchable_url(url), source, "listing", self.parse_listing, page=1)
+        if req is not None:
+            state.known_listings_read += 1
+            self.count(source.id, "listing_followed")
+            yield req
 
     def parse_feed(self, response: Response) -> Iterable[Any]:
         source = self._source(response)

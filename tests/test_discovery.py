@@ -191,3 +191,20 @@ def test_read_more_links_count_by_url_shape() -> None:
 ])
 def test_more_traps(url: str) -> None:
     assert is_trap(url)
+
+
+def test_an_aspnet_item_address_is_an_article_and_its_section_is_not() -> None:
+    headline = "Huyện triển khai dịch vụ công trực tuyến toàn trình tại 14 xã"
+    assert article_score("https://huyen.gov.vn/TinTuc.aspx?ID=2031", headline) >= 3
+    assert article_score("https://huyen.gov.vn/TinTuc.aspx?CatID=3", headline) < 3
+
+
+def test_a_wordpress_entry_header_is_not_page_chrome() -> None:
+    # themes put each post's title in <article><header class="entry-header">
+    html = ("<html><body><header id='masthead'><nav><a href='/2024/03/01/bai-trong-menu-dau"
+            "-trang-cua-bao/'>Bài trong menu đầu trang của báo tỉnh</a></nav></header><main>"
+            "<article><header class='entry-header'><h2><a href='/2024/03/12/nguoi-dan-vung-cao"
+            "-dung-dich-vu-cong/'>Người dân vùng cao dùng dịch vụ công trực tuyến</a></h2>"
+            "</header></article></main></body></html>")
+    assert article_links(Selector(text=html), SITE, SITE) == [
+        "https://tinh.gov.vn/2024/03/12/nguoi-dan-vung-cao-dung-dich-vu-cong/"]
