@@ -105,5 +105,6 @@ def loggable(url: str) -> str:
 def refusal(url: str, host: str, address: str, reason: str) -> str:
     """The message for a refused request (no secrets: see ``loggable``)."""
     where = address if literal(host) == address else f"{host} resolves to {address}"
-    return (f"refused {loggable(url)}: {where}, a {reason} address, not a public one "
-            f"(set allow_private = true on the source if it must be reached)")
+    article = "an" if reason[0] in "aeiou" else "a"
+    return (f"refused {loggable(url)}: {where}, {article} {reason} address, not a public "
+            f"one (set allow_private = true on the source if it must be reached)")

@@ -213,9 +213,10 @@ def test_a_host_name_is_judged_by_the_address_it_resolves_to(
     assert stored_titles(tmp_path) == set()
 
 
-def test_allow_private_lets_one_source_reach_its_private_hosts(
-        tmp_path: Path, proxy: SiteServer, elsewhere: tuple[LoopbackSite, LoopbackSite]
-) -> None:
+@pytest.mark.parametrize("how", ["source key", "setting"])
+def test_allow_private_lets_a_source_reach_other_private_hosts(
+        tmp_path: Path, proxy: SiteServer, elsewhere: tuple[LoopbackSite, LoopbackSite],
+        how: str) -> None:
     v4, _ = elsewhere
     v4.routes["/noi-bo"] = article("Bài trên máy chủ nội bộ thứ hai")
     site = SiteServer({"/robots.txt": Page("User-agent: *\n", content_type="text/plain"),
@@ -223,7 +224,10 @@ def test_allow_private_lets_one_source_reach_its_private_hosts(
                        "/tin/bai-chuyen-huong-400001.html": redirect(f"{v4.base}/noi-bo")})
     site.start()
     try:
-        _, figures = crawl(tmp_path, f"{site.base}/", allow_private=True)
+        if how == "source key":  # allow_private = true on this source only
+            _, figures = crawl(tmp_path, f"{site.base}/", allow_private=True)
+        else:                    # or for every source of the crawl
+            _, figures = crawl(tmp_path, f"{site.base}/", "-s", "PROVWATCH_ALLOW_PRIVATE=true")
     finally:
         site.stop()
     assert "errors/refused_private" not in figures
