@@ -384,7 +384,8 @@ def _text_divs_to_paragraphs(root: HtmlElement) -> None:
 
 _RUN_CONTAINERS = ("div", "td", "th", "section", "article", "main", "center", "font", "span",
                    "blockquote", "form", "li")
-_MIN_RUN_TEXT = 20
+# a body has several runs of prose; a sidebar's blurb or a footer's address has one at most
+_MIN_RUN_TEXT = 40
 
 
 def _wrap_text_runs(root: HtmlElement) -> None:
@@ -393,12 +394,13 @@ def _wrap_text_runs(root: HtmlElement) -> None:
     NukeViet and older portals write a body as text nodes separated by ``<br>``s, often after
     an image table or a caption block in the same ``<div>``; trafilatura keeps a block's own
     text but drops the text that follows a child block (a tail), so such a body lost every
-    run after the image. Each run between ``<br>``s and blocks becomes a paragraph.
+    run after the image. Each run between ``<br>``s and blocks becomes a paragraph, in a
+    container holding at least two runs of prose (text nodes of 40 characters or more).
     """
     for el in list(root.iter(*_RUN_CONTAINERS)):
-        direct = len((el.text or "").strip()) + sum(len((c.tail or "").strip()) for c in el)
-        if direct >= _MIN_RUN_TEXT and any(isinstance(c.tag, str) and c.tag not in _INLINE
-                                           for c in el):
+        texts = [el.text, *(c.tail for c in el)]
+        if sum(len((t or "").strip()) >= _MIN_RUN_TEXT for t in texts) >= 2 and any(
+                isinstance(c.tag, str) and c.tag not in _INLINE for c in el):
             _split_runs(el)
 
 

@@ -77,3 +77,16 @@ def test_single_br_runs_between_a_caption_div_and_a_closing_paragraph() -> None:
                 f"{'<br>'.join([*RUNS[1:], f'<b>{SUBHEAD}</b>'])}<p>{LAST}</p></div></div>")
     got = extract_page(html, URL)
     assert_whole(got.text)
+
+
+def test_a_sidebar_blurb_beside_the_body_is_not_made_a_paragraph() -> None:
+    # a one-run blurb (the commune's introduction) after its photo, in the next column:
+    # only a container holding several runs of prose is a body written as runs
+    blurb = ("Xã Phước Sơn nằm ở phía tây của tỉnh, diện tích tự nhiên 9.800 ha, dân số 6.200 "
+             "người thuộc 5 dân tộc cùng sinh sống.")
+    html = page(f"<div class='row'><div class='col-left'><h1>{TITLE}</h1>"
+                f"{''.join(f'<p>{r}</p>' for r in [*RUNS, LAST])}</div><div class='col-right'>"
+                f"<div class='gt'><img src='/chu-tich.jpg'></div>{blurb}<br>Liên hệ: UBND xã"
+                "<br></div></div>")
+    got = extract_page(html, URL)
+    assert got.text.split("\n") == [*RUNS, LAST]
