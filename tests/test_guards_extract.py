@@ -102,6 +102,8 @@ def test_a_visitor_counter_printed_inside_the_article_is_removed(site: SiteServe
     ("08/05/2023 12:05 SA", "2023-05-08T00:05:00+07:00"),  # sáng
     ("08/05/2023 11:59 PM", "2023-05-08T23:59:00+07:00"),
     ("08/05/2023 01:00 AM", "2023-05-08T01:00:00+07:00"),
+    ("08/05/2023 23:15", "2023-05-08T23:15:00+07:00"),  # the last hour is a valid hour
+    ("08/05/2023 11:30 PM", "2023-05-08T23:30:00+07:00"),
 ])
 def test_twelve_o_clock_with_am_pm(text: str, iso: str) -> None:
     parsed = parse_vietnamese_date(text)
