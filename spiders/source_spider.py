@@ -168,6 +168,14 @@ class SourceSpider(scrapy.Spider):
             store_for(self.crawler).submit(
                 lambda store: store.remember_listing(key, source.id, reason))
 
+    def forget_listing(self, url: str) -> None:
+        """A page once judged a listing is an article now (or was misjudged): it is stored
+        and checked as an article from now on."""
+        key = canonical_url(url)
+        self.known_listings.discard(key)
+        if self.crawler.settings.get("PROVWATCH_DB"):
+            store_for(self.crawler).submit(lambda store: store.forget_listing(key))
+
     # -- figures -----------------------------------------------------------------------
     def count(self, source: str, key: str, n: int = 1) -> None:
         self.figures.setdefault(source, Counter())[key] += n
@@ -377,7 +385,8 @@ class SourceSpider(scrapy.Spider):
             state.queued.add(key)
             self.count(source.id, "listing_skipped")
             return
-        req = self._request(fetchable_url(url), source, "listing", self.parse_listing, page=1)
+        # judged again on arrival (parse_article): a misjudged article is not lost for good
+        req = self._request(fetchable_url(url), source, "listing", self.parse_article, page=1)
         if req is not None:
             state.known_listings_read += 1
             self.count(source.id, "listing_followed")
@@ -475,6 +484,11 @@ class SourceSpider(scrapy.Spider):
                 yield from self._listing_not_article(response, source, site, verdict.links,
                                                      verdict.reason)
                 return
+            if response.meta.get(META_ROLE) == "listing":
+                # a listing of an earlier run, read again, is an article now
+                self.logger.info("source %s: %s, once a listing, is an article (%s)",
+                                 source.id, response.url, verdict.reason)
+                self.forget_listing(response.url)
         self.count(source.id, "articles_fetched")
         # the page is parsed once, by the extraction (which also reads <link rel=canonical>)
         encoding = response.encoding if isinstance(response, scrapy.http.TextResponse) else None
@@ -488,11 +502,16 @@ class SourceSpider(scrapy.Spider):
     def _listing_not_article(self, response: TextResponse, source: Source, site: str,
                              links: Iterable[str], reason: str) -> Iterable[scrapy.Request]:
         """A page fetched as an article that is a listing: counted, remembered, followed
-        for its article links and pagination like a listing page, and never stored."""
-        self.count(source.id, "listing")
-        self.logger.info("source %s: %s is a listing page, not an article (%s)", source.id,
-                         response.url, reason)
-        self.remember_listing(response.url, source, reason)
+        for its article links and pagination like a listing page, and never stored. (A
+        listing of an earlier run, read again, is judged again but neither counted nor
+        written again.)"""
+        if response.meta.get(META_ROLE) == "article":
+            self.count(source.id, "listing")
+            self.logger.info("source %s: %s is a listing page, not an article (%s)",
+                             source.id, response.url, reason)
+            self.remember_listing(response.url, source, reason)
+        else:
+            self.count(source.id, "listing_pages")
         if response.meta.get("provwatch_forced"):
             return  # a recrawl of this URL: nothing else was asked for
         state = self.state.setdefault(source.id, SourceState())

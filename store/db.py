@@ -233,6 +233,11 @@ class Store:
                 "(?, ?, ?, ?, ?) ON CONFLICT(url) DO UPDATE SET last_seen = excluded.last_seen, "
                 "reason = excluded.reason", [url, source, now, now, reason])
 
+    def forget_listing(self, url: str) -> None:
+        """``url``, once judged a listing, was judged an article: it is one from now on."""
+        with self.transaction():
+            self.db.execute("DELETE FROM listings WHERE url = ?", [url])
+
     def insert_article(self, article: Row, *, signature: bytes | None = None,
                        buckets: Sequence[int] = (), alert: Row | None = None) -> int:
         """Insert a new article with version 1, its LSH bands and, optionally, its alert."""

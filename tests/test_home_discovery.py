@@ -284,6 +284,28 @@ def test_sections_listed_in_a_sitemap_are_followed_and_never_stored(tmp_path: Pa
         site.stop()
 
 
+def test_a_listing_of_an_earlier_run_that_is_an_article_now_is_stored(tmp_path: Path) -> None:
+    site = SiteServer({}).start()
+    try:
+        routes, _ = sitemap_portal(site.base)
+        site.routes.update(routes)
+        sources = write_sources(tmp_path / "s.toml", [
+            {"id": "tinh", "name": "Cổng tỉnh", "province": "Huế", "url": f"{site.base}/tin-moi"}])
+        db = tmp_path / "p.db"
+        crawl(db, sources)
+        section = canonical_url(site.base + "/news/chuyen-doi-so/")
+        assert section in Store(db).listing_urls()
+        # the address now serves an article (or was misjudged): judged again, it is stored
+        site.routes["/news/chuyen-doi-so/"] = article_page(
+            7, "Tỉnh công bố bộ chỉ số chuyển đổi số cấp xã", "Tin tức", "/tin/", [])
+        figures = crawl(db, sources)
+        assert figures["new"] == 1, figures
+        assert section in {r["url"] for r in Store(db).iter_articles()}
+        assert section not in Store(db).listing_urls()
+    finally:
+        site.stop()
+
+
 # -- (c) a database written before pages were judged --------------------------------------
 LISTING_TEXT = "\n".join([
     "Tỉnh đẩy mạnh chuyển đổi số trong cơ quan nhà nước",
