@@ -1,4 +1,4 @@
-"""Extraction over the fixture corpus (13 pages, 8 site families) and the general rules."""
+"""Extraction over the fixture corpus (16 pages, 11 site families) and the general rules."""
 
 from __future__ import annotations
 
