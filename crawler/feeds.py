@@ -30,7 +30,8 @@ def flagged_rows(conn: sqlite3.Connection, *, topic: str | None = None,
     ``conn`` may be the store's connection or the reading room's read-only one.
     """
     where, args = period.sql()
-    sql = ("SELECT * FROM articles WHERE relevant = 1 AND duplicate_of IS NULL" + where)
+    sql = ("SELECT * FROM articles WHERE relevant = 1 AND duplicate_of IS NULL "
+           "AND page_kind = 'article'" + where)
     if topic:
         sql += " AND topic = ?"
         args.append(topic)

@@ -105,7 +105,8 @@ _STORY_COLUMNS = """
   (SELECT COUNT(*) FROM articles c WHERE c.duplicate_of = a.id) AS "Bản đăng lại",
   coalesce(a.link, a.url) AS "Liên kết"
 """
-_FLAGGED = """a.relevant = 1 AND a.duplicate_of IS NULL
+# listing pages (page_kind 'listing', schema 6) are kept in the table but are no articles
+_FLAGGED = """a.relevant = 1 AND a.duplicate_of IS NULL AND a.page_kind = 'article'
   AND (:tinh = '' OR pw_province(:tinh, a.province, a.former_provinces))
   AND (:chu_de = '' OR a.topic = :chu_de)"""
 # an article's day: its publication date in Vietnam, else the day provwatch first saw it
@@ -138,7 +139,8 @@ QUERIES: dict[str, dict[str, Any]] = {
         "description": "Mỗi tin tính một lần (không tính bản đăng lại).",
         "sql": "SELECT coalesce(a.province, '(toàn quốc)') AS \"Tỉnh\", a.topic AS "
                "\"Chủ đề\", COUNT(*) AS \"Số tin\", SUM(a.version > 1) AS \"Có sửa đổi\"\n"
-               "FROM articles a\nWHERE a.relevant = 1 AND a.duplicate_of IS NULL\n"
+               "FROM articles a\nWHERE a.relevant = 1 AND a.duplicate_of IS NULL "
+               "AND a.page_kind = 'article'\n"
                f"  AND {_DAY} >= date('now', '+7 hours', '-6 days')\n"
                "GROUP BY 1, 2 ORDER BY 3 DESC, 1",
     },
@@ -151,7 +153,8 @@ QUERIES: dict[str, dict[str, Any]] = {
                "a.source AS \"Nguồn\", v.version AS \"Phiên bản\", pw_vn_time(v.seen_at) AS "
                "\"Thời điểm\", v.diff AS \"Nội dung sửa\"\n"
                "FROM versions v JOIN articles a ON a.id = v.article_id\n"
-               "WHERE v.version > 1 AND (:id = '' OR v.article_id = :id)\n"
+               "WHERE v.version > 1 AND a.page_kind = 'article' "
+               "AND (:id = '' OR v.article_id = :id)\n"
                "ORDER BY v.seen_at DESC, v.article_id, v.version DESC",
     },
     "ban_trung_lap": {
@@ -191,7 +194,7 @@ QUERIES: dict[str, dict[str, Any]] = {
                "  CASE WHEN a.relevant THEN a.topic ELSE '' END AS \"Gắn cờ\", "
                "a.duplicate_of AS \"Bản sao của\"\n"
                "FROM articles_fts JOIN articles a ON a.rowid = articles_fts.rowid\n"
-               "WHERE articles_fts MATCH pw_fts(:q)\n"
+               "WHERE articles_fts MATCH pw_fts(:q) AND a.page_kind = 'article'\n"
                "ORDER BY bm25(articles_fts, 5.0, 1.0) LIMIT 200",
     },
 }

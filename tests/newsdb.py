@@ -16,6 +16,7 @@ FARM_TITLE = "Nông dân chuyển đổi cơ cấu cây trồng vụ đông xuâ
 HUE_TITLE = "Huế vận hành Trung tâm giám sát, điều hành đô thị thông minh"
 OLD_TITLE = "Lào Cai ký kết hợp tác chuyển đổi số với doanh nghiệp viễn thông"
 SAFETY_TITLE = "Huế diễn tập bảo đảm an toàn thông tin mạng"
+LISTING_TITLE = "Chuyên mục Chuyển đổi số"
 # stored in UTC; the same instant in Vietnamese time
 TQ_FIRST_SEEN_UTC = "2026-12-03T20:30:00+00:00"
 TQ_FIRST_SEEN_LOCAL = "2026-12-04T03:30:00+07:00"
@@ -79,6 +80,11 @@ def populate(path: Path) -> dict[str, int]:
         "https://baohue.example/an-toan-606.html", "baohue", "Huế", SAFETY_TITLE,
         "Thành phố Huế diễn tập ứng cứu sự cố an toàn thông tin mạng.",
         published=now - timedelta(hours=3), relevant=True, topic="an-toan-thong-tin"))
+    # a section front stored before pages were judged: kept, but no article (schema 6)
+    ids["listing"] = store.insert_article(_article(
+        "https://baotuyenquang.example/chuyen-muc/chuyen-doi-so", "baotuyenquang",
+        "Tuyên Quang", LISTING_TITLE, "Chuyển đổi số: tin mới\nChuyển đổi số: tin cũ",
+        published=now, relevant=True, topic="dx", page_kind="listing"))
     store.save_health({"source": "baotuyenquang", "last_run": 1, "fail_streak": 0,
                        "empty_streak": 0, "short_streak": 0,
                        "last_success": "2026-12-03T19:40:00+00:00"})
