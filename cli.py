@@ -589,6 +589,16 @@ def reanalyse(ctx: Context, source_ids: tuple[str, ...], sources: str | None,
         click.echo(line)
 
 
+def _fetch_limits(ctx: Context) -> tuple[float, bool]:
+    """PROVWATCH_FETCH_TIMEOUT and PROVWATCH_ALLOW_PRIVATE for a single fetch."""
+    try:
+        deadline = float(ctx.setting("PROVWATCH_FETCH_TIMEOUT"))
+    except (TypeError, ValueError) as exc:
+        raise click.BadParameter("PROVWATCH_FETCH_TIMEOUT must be a number of seconds",
+                                 param_hint="--set") from exc
+    return deadline, bool(ctx.setting("PROVWATCH_ALLOW_PRIVATE"))
+
+
 @main.command()
 @click.argument("page")
 @click.option("--url", help="The page's URL (for a local file: where it came from).")
@@ -619,8 +629,8 @@ def extract(ctx: Context, page: str, url: str | None, as_json: bool, topics: str
                                "schemes (file:, ftp:, data:, ...) are not fetched")
     try:
         if is_url:
-            fetched = fetch(page, deadline=float(ctx.setting("PROVWATCH_FETCH_TIMEOUT")),
-                            allow_private=bool(ctx.setting("PROVWATCH_ALLOW_PRIVATE")))
+            deadline, allow_private = _fetch_limits(ctx)
+            fetched = fetch(page, deadline=deadline, allow_private=allow_private)
             body = fetched.body
             url = url or fetched.url  # after redirects, as the crawl stores it
         else:
@@ -1064,10 +1074,10 @@ def sources_check(ctx: Context, source_ids: tuple[str, ...], sources: str | None
     """
     from crawler.sourcecheck import check_source
 
+    deadline, allow_private = _fetch_limits(ctx)
     failures = 0
     for src in _load_sources(sources, source_ids):
-        report = check_source(src, deadline=float(ctx.setting("PROVWATCH_FETCH_TIMEOUT")),
-                              allow_private=bool(ctx.setting("PROVWATCH_ALLOW_PRIVATE")))
+        report = check_source(src, deadline=deadline, allow_private=allow_private)
         click.echo(report.render())
         failures += not report.ok
     if failures:

@@ -64,12 +64,8 @@ def fetch(url: str, *, timeout: float = settings.DOWNLOAD_TIMEOUT,
     if parts.scheme not in SCHEMES or not parts.hostname:
         raise FetchRefused(f"{shown} is not an http(s) URL; only http:// and https:// "
                            "pages are fetched")
-    try:
-        allowed = private_addresses(resolve(parts.hostname))
-    except OSError as exc:
-        raise FetchError(f"cannot fetch {shown}: {parts.hostname} does not resolve "
-                         f"({exc})") from exc
-    guard = _Guard(allowed, allow_private, deadline)
+    guard = _Guard(allow_private, deadline)
+    guard.allowed = private_addresses(guard.resolve(url))  # the start host's own addresses
     opener = _opener(guard)
     request = urllib.request.Request(url, headers={"User-Agent": settings.USER_AGENT})
     watchdog = threading.Timer(deadline, guard.expire) if deadline > 0 else None
@@ -115,9 +111,10 @@ def _get(opener: urllib.request.OpenerDirector, request: urllib.request.Request,
 class _Guard:
     """One fetch's address rule, deadline and live socket (the watchdog shuts it)."""
 
-    def __init__(self, allowed: frozenset[str], allow_private: bool, deadline: float) -> None:
-        self.allowed = allowed
+    def __init__(self, allow_private: bool, deadline: float) -> None:
+        self.allowed: frozenset[str] = frozenset()
         self.allow_private = allow_private
+        self._addresses: dict[str, tuple[str, ...]] = {}  # one answer per host and fetch
         self.deadline = deadline
         self.ends = time.monotonic() + deadline if deadline > 0 else float("inf")
         self.expired = False
@@ -147,6 +144,17 @@ class _Guard:
         if self.expired:
             self.expire()
 
+    def resolve(self, url: str) -> tuple[str, ...]:
+        """The addresses of the URL's host, asked once per fetch."""
+        host = urlsplit(url).hostname or ""
+        if host not in self._addresses:
+            try:
+                self._addresses[host] = resolve(host)
+            except OSError as exc:
+                raise FetchError(f"cannot fetch {loggable(url)}: {host} does not resolve "
+                                 f"({exc})") from exc
+        return self._addresses[host]
+
     def connection(self, base: type[http.client.HTTPConnection],
                    request: urllib.request.Request) -> Any:
         """A connection class for ``request`` that may only reach checked addresses."""
@@ -157,11 +165,7 @@ class _Guard:
         target = urlsplit(request.full_url)
         if target.scheme not in SCHEMES or not target.hostname:
             raise FetchRefused(f"{loggable(request.full_url)} is not an http(s) URL")
-        try:
-            addresses = resolve(target.hostname)
-        except OSError as exc:
-            raise FetchError(f"cannot fetch {loggable(request.full_url)}: "
-                             f"{target.hostname} does not resolve ({exc})") from exc
+        addresses = self.resolve(request.full_url)
         usable, refused = usable_addresses(addresses, self.allowed, self.allow_private)
         if not usable and refused is not None:
             raise FetchRefused(refusal(request.full_url, target.hostname, *refused))

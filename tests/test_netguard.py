@@ -443,3 +443,10 @@ def test_a_crawl_opens_no_remote_control_server_and_leaves_no_token_file(
     assert stored_titles(tmp_path) == {"Bài trên máy chủ chậm"}  # the crawl did run
     assert seen_files == set() and not any(state.rglob("*"))
     assert seen_ports == set()
+
+
+def test_an_unusable_fetch_timeout_is_named() -> None:
+    result = CliRunner().invoke(main, ["-s", "PROVWATCH_FETCH_TIMEOUT=soon", "extract",
+                                       "http://127.0.0.1:9/bai.html"])
+    assert result.exit_code == 2, result.output
+    assert "PROVWATCH_FETCH_TIMEOUT must be a number of seconds" in result.output
