@@ -75,7 +75,6 @@ class RefusedScheme(Exception):
     """The request is not http(s) (error kind ``refused_scheme``)."""
 
 
-
 class PrivateNetworkGuard:
     """Downloader middleware refusing requests and redirects to non-public addresses.
 
@@ -92,7 +91,7 @@ class PrivateNetworkGuard:
         self.dns_timeout = crawler.settings.getfloat("DNS_TIMEOUT", 20.0)
         self._addresses: dict[str, tuple[str, ...]] = {}
         self._allowed: dict[str, frozenset[str]] = {}
-        self._approved: set[tuple[str, str]] = set()  # (host, address) let through for a source
+        self._approved: dict[str, set[str]] = {}  # host -> private addresses let through
 
     @classmethod
     def from_crawler(cls, crawler: Any) -> PrivateNetworkGuard:
@@ -106,13 +105,12 @@ class PrivateNetworkGuard:
         address = await self._pin(host)
         source = self._source(request)
         if source is None:
-            allowed: frozenset[str] = frozenset(
-                a for h, a in self._approved if h == host)
+            allowed = frozenset(self._approved.get(host, ()))
             allow_all = False
         else:
             allowed = await self._source_addresses(source)
             allow_all = bool(source.allow_private)
-        usable, refused = usable_addresses([address], allowed, allow_all)
+        _, refused = usable_addresses([address], allowed, allow_all)
         if refused is not None:
             message = refusal(request.url, host, *refused)
             redirected = request.meta.get("redirect_urls")
@@ -120,7 +118,7 @@ class PrivateNetworkGuard:
                            f" (redirected from {loggable(redirected[0])})" if redirected else "")
             raise RefusedPrivate(message)
         if source is not None and non_public_reason(address) is not None:
-            self._approved.add((host, address))
+            self._approved.setdefault(host, set()).add(address)
 
     def _source(self, request: Request) -> Any:
         spider = self.crawler.spider
@@ -134,7 +132,7 @@ class PrivateNetworkGuard:
             try:
                 self._allowed[source.id] = private_addresses(await self._resolve(host))
             except DNSLookupError:
-                self._allowed[source.id] = frozenset()
+                return frozenset()  # not kept: the next request asks again
         return self._allowed[source.id]
 
     async def _pin(self, host: str) -> str:
