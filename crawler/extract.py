@@ -972,9 +972,31 @@ def _published(tree: HtmlElement, hints: ExtractHints | None, chrome: set[HtmlEl
         return next((levels[up] for up in el.iterancestors() if up in levels), len(levels) + 1)
 
     around = [(distance(el), *rest) for el, *rest in _printed_dates(tree, chrome, region)]
+    if not around or all(today for _, today, *_ in around):
+        # only a "today" date outside: a labelled date line closing the article comes first
+        closing = _closing_date_line(region, chrome)
+        if closing is not None:
+            return closing
     if around:
         return min(around, key=lambda f: f[:4])[4]
     return _visible_date_near_title(tree, title, chrome)
+
+
+_CLOSING_DATE = re.compile(r"^\W*(ngay dang|dang ngay|ngay dang tai|dang luc|ngay cap nhat|"
+                           r"cap nhat|ngay xuat ban|ngay phat hanh|posted|published|updated)\b")
+
+
+def _closing_date_line(region: HtmlElement, chrome: set[HtmlElement]) -> datetime | None:
+    """A labelled date line ("Ngày đăng: 05/03/2024 09:00") among the last lines of the
+    article's region, where some themes print the date below the body."""
+    texts = [t for t in region.xpath(".//text()") if t.strip() and t.getparent() not in chrome]
+    for raw in reversed(texts[-12:]):
+        line = " ".join(raw.split())
+        if len(line) <= 80 and _CLOSING_DATE.match(fold(line)):
+            value = parse_vietnamese_date(line)
+            if value is not None:
+                return value
+    return None
 
 
 def _printed_dates(root: HtmlElement, chrome: set[HtmlElement],

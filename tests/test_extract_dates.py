@@ -62,3 +62,16 @@ def test_a_sidebar_date_after_the_article_loses_to_a_date_line_near_the_title() 
     assert got.published is not None
     assert got.published.isoformat() == "2024-03-05T09:45:00+07:00"
     assert got.text.split("\n") == BODY
+
+
+def test_a_date_line_closing_a_long_article_beats_a_today_date_in_the_top_bar() -> None:
+    # the date is printed below a body of a dozen paragraphs, far from the title
+    long_body = [f"{i}. {p}" for i, p in enumerate(BODY * 4, 1)]
+    html = page(f"<div class='tb'><span class='date'>{TODAY}</span></div><div class='wrap'>"
+                f"<div class='left'><h1>{TITLE}</h1>{''.join(f'<p>{p}</p>' for p in long_body)}"
+                "<p class='text-right'><b>Ngọc Hân</b></p><p>Ngày đăng: 05/03/2024 09:00</p>"
+                "</div><div class='right'><a href='/lien-he'>Liên hệ</a></div></div>")
+    got = extract_page(html, URL)
+    assert got.published is not None
+    assert got.published.isoformat() == "2024-03-05T09:00:00+07:00"
+    assert got.author == "Ngọc Hân" and got.text.split("\n") == long_body
