@@ -960,10 +960,12 @@ def _published(tree: HtmlElement, hints: ExtractHints | None, chrome: set[HtmlEl
             return value
     region = _article_region(tree, title, chrome)
     inside = _printed_dates(region, chrome)  # the article's region first: the common case
-    if inside:
+    if any(not today for today, *_ in inside):
         return min(inside, key=lambda f: f[:3])[3]
     if (value := _visible_date_near_title(region, title, chrome)) is not None:
         return value
+    if inside:  # only a bare "today"-shaped date, and no date line under the title
+        return min(inside, key=lambda f: f[:3])[3]
     if region is tree:
         return None
     levels = {el: depth for depth, el in enumerate(region.iterancestors(), 1)}

@@ -75,3 +75,11 @@ def test_a_date_line_closing_a_long_article_beats_a_today_date_in_the_top_bar() 
     assert got.published is not None
     assert got.published.isoformat() == "2024-03-05T09:00:00+07:00"
     assert got.author == "Ngọc Hân" and got.text.split("\n") == long_body
+
+
+def test_a_today_bar_inside_the_content_column_loses_to_the_date_under_the_title() -> None:
+    html = page(f"<div class='main-col'><div class='date'>{TODAY}</div><h1>{TITLE}</h1>"
+                f"<p><em>Đăng lúc 07:45, Thứ Ba 05/03/2024</em></p>{body()}</div>")
+    got = extract_page(html, URL)
+    assert got.published is not None
+    assert got.published.isoformat() == "2024-03-05T07:45:00+07:00"
