@@ -187,15 +187,19 @@ QUERIES: dict[str, dict[str, Any]] = {
     "tim_kiem": {
         "title": "Tìm trong tiêu đề và nội dung",
         "description": "Gõ có dấu hoặc không dấu: 'chuyen doi so' tìm được 'chuyển đổi số'. "
-                       "Đoạn trích lấy từ nguyên văn bài.",
+                       "Đoạn trích lấy từ nguyên văn bài. 100 kết quả khớp nhất.",
+        # ranked and cut first, snippets only for the rows shown (10,000 matching
+        # articles: 2.8 s with the snippet in the ranked query)
         "sql": "SELECT a.id, a.title AS \"Tiêu đề\", pw_snippet(a.text, :q) AS "
                "\"Đoạn trích\", a.province AS \"Tỉnh\", a.source AS \"Nguồn\", "
                "pw_vn_time(a.published) AS \"Ngày đăng\",\n"
                "  CASE WHEN a.relevant THEN a.topic ELSE '' END AS \"Gắn cờ\", "
                "a.duplicate_of AS \"Bản sao của\"\n"
-               "FROM articles_fts JOIN articles a ON a.rowid = articles_fts.rowid\n"
-               "WHERE articles_fts MATCH pw_fts(:q) AND a.page_kind = 'article'\n"
-               "ORDER BY bm25(articles_fts, 5.0, 1.0) LIMIT 200",
+               "FROM (SELECT b.rowid AS hit, bm25(articles_fts, 5.0, 1.0) AS rank\n"
+               "  FROM articles_fts JOIN articles b ON b.rowid = articles_fts.rowid\n"
+               "  WHERE articles_fts MATCH pw_fts(:q) AND b.page_kind = 'article'\n"
+               "  ORDER BY rank LIMIT 100) m\n"
+               "JOIN articles a ON a.rowid = m.hit\nORDER BY m.rank",
     },
 }
 

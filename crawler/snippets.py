@@ -17,7 +17,7 @@ _SPACES = re.compile(r"\s+")
 OPEN, CLOSE = "[", "]"
 
 
-def _folded_with_positions(text: str) -> tuple[str, list[int]]:
+def _folded_with_positions(text: str) -> tuple[str, list[int] | range]:
     """``fold(text)`` and, for each folded character, the index of its original character.
 
     Folding maps one character to one almost always (NFC letters to their base letter);
@@ -26,7 +26,7 @@ def _folded_with_positions(text: str) -> tuple[str, list[int]]:
     """
     folded = fold(text)
     if len(folded) == len(text):
-        return folded, list(range(len(text)))
+        return folded, range(len(text))
     pieces: list[str] = []
     origin: list[int] = []
     for index, char in enumerate(text):
@@ -90,12 +90,15 @@ def snippet(text: str | None, query: str, *, size: int = 24) -> str:
     first = 0
     if matches:
         starts = [s for s, _ in spans_of_words]
-        hit_words = [_word_index(starts, s) for s, _ in matches]
+        hits = [_word_index(starts, s) for s, _ in matches]  # ascending
         lead = max(2, size // 6)
-        first = max(range(len(hit_words)),
-                    key=lambda i: (sum(hit_words[i] <= w < hit_words[i] + size - lead
-                                       for w in hit_words), -i))
-        first = max(0, hit_words[first] - lead)
+        best, most, stop = 0, 0, 0
+        for i, hit in enumerate(hits):  # the window of size - lead words with most hits
+            while stop < len(hits) and hits[stop] < hit + size - lead:
+                stop += 1
+            if stop - i > most:
+                best, most = i, stop - i
+        first = max(0, hits[best] - lead)
     last = min(len(spans_of_words), first + size) - 1
     start, end = spans_of_words[first][0], spans_of_words[last][1]
     body = _SPACES.sub(" ", mark(text, matches, start, end))
