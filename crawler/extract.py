@@ -2,7 +2,7 @@
 
 trafilatura finds the main text; Vietnamese public sites surround (and often fill) the main
 column with furniture it does not know: visitor counters, comment forms, rating widgets,
-"Tin cùng chuyên mục" blocks, share and accessibility bars, session dialogs. Three general
+"Tin cùng chuyên mục" blocks, share and accessibility bars, session dialogs. Four general
 mechanisms remove them, so that what works for one NukeViet or Liferay site works for all:
 
 1. Elements whose class/id tokens name furniture (``related``, ``comment``, ``counter``,
@@ -14,8 +14,9 @@ mechanisms remove them, so that what works for one NukeViet or Liferay site work
 3. Teaser blocks by shape, whatever their heading (or none): a run of sibling items (``li``,
    repeated ``div``s, links between ``<br>``s) that each link one other article of the same
    site under a headline-like anchor, with at most a teaser sentence, a date, a thumbnail;
-   the list or box holding only them and the short heading before them go too. A link
-   inside running text does not make a paragraph an item.
+   the list or box holding only them and the short heading before them go too; so does a
+   lone "read also" card (a thumbnail and a headline linking the same other article). A
+   link inside running text does not make a paragraph an item.
 4. Lines of the extracted text that are furniture by shape: counters (``Hôm nay: 2,345``),
    form labels, toolbars, icon residue, image residue (``1 1631937594``), the site's own
    name (``Trang thông tin điện tử xã …``).
@@ -26,7 +27,9 @@ Decisions (kept consistent everywhere):
   small table or figure that holds an image, the short centred/italic line right after an
   image-only block, short lines ending in a photo credit ``(Ảnh: …)`` and ``… ảnh 3``
   residues are dropped; a long paragraph that ends in a credit keeps its text, minus the
-  credit.
+  credit. Except in a photo story: when what is kept is under half the page's running
+  text, the page is extracted again with its captions as paragraphs (credits still
+  removed), and that is used if it is half as long again.
 * A recognised byline (``Tác giả: …``, ``Bài, ảnh: …``, ``Theo: …``, a final short name line,
   an author-classed element, meta author) becomes ``author`` with its prefix removed, and
   the byline paragraph leaves the text. A CMS account or role (``Quản trị viên``, ``admin``,
@@ -40,8 +43,9 @@ Decisions (kept consistent everywhere):
   text-only ``<div>`` paragraphs become paragraphs, also where the runs follow an image
   block, a caption or a lead ``<p>`` in the same container (NukeViet, old portals).
 
-Cost: the page is decoded and parsed once; the cleaned lxml tree goes to trafilatura
-(``fast=True``: the cleaning does the work its fallback extractors would).
+Cost: the page is decoded and parsed once (twice for a photo story); the cleaned lxml tree
+goes to trafilatura (``fast=True``: the cleaning does the work its fallback extractors
+would).
 """
 
 from __future__ import annotations
