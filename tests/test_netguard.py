@@ -450,3 +450,20 @@ def test_an_unusable_fetch_timeout_is_named() -> None:
                                        "http://127.0.0.1:9/bai.html"])
     assert result.exit_code == 2, result.output
     assert "PROVWATCH_FETCH_TIMEOUT must be a number of seconds" in result.output
+
+
+def test_plain_scrapy_refuses_a_file_url(tmp_path: Path) -> None:
+    # the spider also runs under plain Scrapy, past the CLI's own check of recrawl URLs
+    secret = tmp_path / "bi-mat.html"
+    secret.write_bytes(str(article("Tệp bí mật trên đĩa").body).encode("utf-8"))
+    db = tmp_path / "p.db"
+    done = subprocess.run(
+        [sys.executable, "-m", "scrapy", "crawl", "provwatch", "-a",
+         f"urls={secret.as_uri()}", "-s", f"PROVWATCH_DB={db}", "-s", "PROVWATCH_WORKERS=0",
+         "-s", "LOG_LEVEL=WARNING"],
+        capture_output=True, text=True, timeout=120, cwd=Path(__file__).parent.parent)
+    assert done.returncode == 0, done.stderr
+    store = Store(db)
+    assert store.count("articles") == 0
+    figures = json.loads(store.runs()[0]["sources"])
+    assert figures == {"adhoc": {"errors/refused_scheme": 1}}, figures
