@@ -420,12 +420,11 @@ def _run(ctx: Context, command: str, *, sources: str | None, only: Sequence[str]
             attempts, timeout = delivery_limits(ctx.setting("PROVWATCH_MAX_ATTEMPTS"),
                                                 ctx.setting("PROVWATCH_NOTIFY_TIMEOUT"),
                                                 strict=False)
-            # a target first seen now gets this crawl's alerts, not the older backlog
+            # a target first seen now gets the news since the last flush, not the backlog
             report = send_pending(store, targets, digest=digest,
                                   max_age_days=ctx.setting("PROVWATCH_ALERT_MAX_AGE_DAYS"),
                                   telegram_api=ctx.setting("PROVWATCH_TELEGRAM_API"),
-                                  backlog=False, cutoff=started, max_attempts=attempts,
-                                  read_timeout=timeout)
+                                  backlog=False, max_attempts=attempts, read_timeout=timeout)
         crashed = result["crawl_exit"] != 0
         code = EXIT_CANNOT_RUN if crashed else \
             EXIT_SOURCES_FAILED if (strict and (failed or problems)) else EXIT_OK

@@ -19,11 +19,13 @@ Timeouts. apprise waits 4 s for an answer; a webhook that answers after 6 s was 
 failed and got the same alert again every run. Delivery waits ``read_timeout`` (30 s by
 default, setting PROVWATCH_NOTIFY_TIMEOUT) unless the URL sets its own ``rto``.
 
-New targets. A target the outbox has never seen (no delivery rows) does not get the old
-backlog: alerts queued before the most recent crawl started are recorded 'skipped'
-('backlog') for it, unless ``backlog`` is asked for (``notify send --backlog``). The cut
-is the crawl's start, not the moment of first sight, so a target added to the nightly job
-gets that night's news whether ``run`` sends it or a later ``notify send`` does.
+New targets. A target the outbox has never seen (no delivery rows, no first sight
+recorded) does not get the old backlog: alerts queued before the outbox was last flushed
+to the other targets are recorded 'skipped' ('backlog') for it, unless ``backlog`` is
+asked for (``notify send --backlog``). Its first sight is committed before its first
+message. The cut is the last flush, not the moment of first sight: a target added to the
+nightly job gets that night's news whether ``run`` sends it or a later ``notify send``
+does, and alerts of a run killed before it could send are nobody's backlog.
 """
 
 from __future__ import annotations
@@ -201,10 +203,11 @@ def since_for_age(max_age_days: float | None) -> str | None:
 
 
 def backlog_cutoff(store: Store) -> str:
-    """When the most recent crawl started: alerts queued before it are a new target's
-    backlog. A database with no crawl recorded has no backlog ("")."""
-    runs = store.runs(limit=1)
-    return str(runs[0]["started"]) if runs and runs[0].get("started") else ""
+    """A new target's backlog is what the outbox had already offered to the other targets:
+    alerts queued before it was last flushed. Alerts queued since (tonight's crawl, or a
+    run killed before it could send) are news to every target. "" (nothing is backlog)
+    when nothing was ever sent."""
+    return store.last_flush()
 
 
 def pending_for(store: Store, target: Target, max_age_days: float | None, *,
@@ -222,14 +225,14 @@ def pending_for(store: Store, target: Target, max_age_days: float | None, *,
 
 
 def skip_backlog(store: Store, target: Target, cutoff: str) -> int:
-    """First sight of ``target``: record the alerts queued before ``cutoff`` that it wants
-    as skipped ('backlog'). Returns how many."""
+    """First sight of ``target``: record it as seen, with the alerts queued before
+    ``cutoff`` that it wants as skipped ('backlog'). Returns how many were skipped."""
     if not store.is_new_target(target.id):
         return 0
     old = [a["id"] for a in store.pending_alerts(target.id)
            if str(a["created"]) < cutoff and target.wants(a.get("tags") or [])]
+    store.first_sight(target.id, target.label, backlog_before=cutoff, skip=old)
     if old:
-        store.record_skipped(old, target.id, target.label, reason="backlog")
         logger.info("notify: %s is a new target: %d older alert(s) skipped as backlog "
                     "(notify send --backlog sends them)", target.label, len(old))
     return len(old)
@@ -253,9 +256,9 @@ def send_pending(store: Store, targets: Sequence[Target], *, digest: bool = Fals
                  read_timeout: float | None = READ_TIMEOUT) -> SendReport:
     """Deliver pending alerts; with ``dry_run`` only print what would be sent.
 
-    ``backlog=False``: a new target's alerts queued before ``cutoff`` (default: the start
-    of the most recent crawl) are skipped. ``max_attempts``: tries before an alert is
-    given up for a target (None: never).
+    ``backlog=False``: a new target's alerts queued before ``cutoff`` (default: when the
+    outbox was last flushed, see :func:`backlog_cutoff`) are skipped. ``max_attempts``:
+    tries before an alert is given up for a target (None: never).
     """
     if deliver is None:
         def deliver(target: Target, message: Message) -> Outcome:
@@ -264,10 +267,12 @@ def send_pending(store: Store, targets: Sequence[Target], *, digest: bool = Fals
     report = SendReport()
     if not backlog and cutoff is None:
         cutoff = backlog_cutoff(store)
-    for target in merge_targets(targets):
+    targets = merge_targets(targets)
+    if not dry_run:  # every target's first sight is recorded before the first message
+        for target in targets:
+            report.skipped += skip_backlog(store, target, "" if backlog else str(cutoff))
+    for target in targets:
         report.per_target[target.label] = 0
-        if not backlog and not dry_run:
-            report.skipped += skip_backlog(store, target, str(cutoff))
         alerts = pending_for(store, target, max_age_days, max_attempts=max_attempts,
                              backlog=backlog, cutoff=cutoff)
         if not alerts:

@@ -484,9 +484,33 @@ class Store:
         return [_decode_alert(dict(zip(cols, r, strict=True))) for r in cur]
 
     def is_new_target(self, target: str) -> bool:
-        """True while the outbox has no delivery row (sent, failed or skipped) for it."""
-        return self.db.execute("SELECT 1 FROM deliveries WHERE target = ? LIMIT 1",
-                               [target]).fetchone() is None
+        """True while the outbox has never seen ``target``: no row in ``targets`` (written
+        on first sight, before any message) and no delivery row (sent, failed, skipped)."""
+        return self.db.execute(
+            "SELECT 1 FROM targets WHERE id = ? UNION ALL SELECT 1 FROM deliveries "
+            "WHERE target = ? LIMIT 1", [target, target]).fetchone() is None
+
+    def last_flush(self) -> str:
+        """When the outbox last offered alerts to a target: the latest delivery (sent,
+        tried or skipped) or first sight of a target; "" when it never did."""
+        row = self.db.execute(
+            "SELECT MAX(t) FROM (SELECT MAX(COALESCE(sent_at, first_try)) AS t FROM "
+            "deliveries UNION ALL SELECT MAX(first_seen) FROM targets)").fetchone()
+        return str(row[0]) if row and row[0] else ""
+
+    def first_sight(self, target: str, label: str, *, backlog_before: str,
+                    skip: Sequence[int] = (), reason: str = "backlog") -> None:
+        """Record a target as seen, and the alerts in ``skip`` as skipped for it, in one
+        transaction (committed before anything is sent to it)."""
+        now = utcnow()
+        with self.transaction():
+            self.db.execute("INSERT OR IGNORE INTO targets (id, label, first_seen, "
+                            "backlog_before) VALUES (?, ?, ?, ?)",
+                            [target, label, now, backlog_before])
+            self.db.conn.executemany(
+                "INSERT OR IGNORE INTO deliveries (alert_id, target, target_label, status, "
+                "attempts, last_error, first_try, sent_at) VALUES (?, ?, ?, 'skipped', 0, ?, "
+                "?, NULL)", [(i, target, label, reason, now) for i in skip])
 
     def all_unsent_alerts(self, *, since: str | None = None) -> list[Row]:
         """Alerts still on their way: some target is retrying them, or no target has taken,
@@ -529,16 +553,6 @@ class Store:
                 "first_try": existing[1] if existing else now,
                 "sent_at": now if ok else None}, pk=("alert_id", "target"))
         return gave_up
-
-    def record_skipped(self, alert_ids: Sequence[int], target: str, label: str, *,
-                       reason: str) -> None:
-        """Mark alerts skipped for a target (never sent to it), in one transaction."""
-        now = utcnow()
-        with self.transaction():
-            self.db.conn.executemany(
-                "INSERT OR IGNORE INTO deliveries (alert_id, target, target_label, status, "
-                "attempts, last_error, first_try, sent_at) VALUES (?, ?, ?, 'skipped', 0, ?, "
-                "?, NULL)", [(i, target, label, reason, now) for i in alert_ids])
 
     # -- health ------------------------------------------------------------------------
     def health(self, source: str) -> Row | None:

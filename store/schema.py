@@ -166,5 +166,15 @@ def _pages(db: sqlite_utils.Database) -> None:
                "body BLOB NOT NULL)")
 
 
-MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [_v1, _v2, _v3, _v4, _v5, _v6, _pages]
+def _targets(db: sqlite_utils.Database) -> None:
+    """Notification targets the outbox has seen, recorded before the first message to them
+    (issue 19): a new target skips the older backlog once, and a run killed before it
+    recorded any delivery does not make the target look new (and its alerts backlog)
+    again. Targets already in ``deliveries`` are known without a row here."""
+    db.execute("CREATE TABLE IF NOT EXISTS targets (id TEXT PRIMARY KEY, label TEXT, "
+               "first_seen TEXT, backlog_before TEXT)")
+
+
+MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [_v1, _v2, _v3, _v4, _v5, _v6, _pages,
+                                                             _targets]
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -322,13 +322,13 @@ def test_email_digest_is_grouped_by_province_in_both_parts(tmp_path: Path,
 
 # -- 19.4 new targets, one target per URL, pending --------------------------------------------
 def test_a_new_target_skips_the_backlog_unless_asked(tmp_path: Path) -> None:
-    old, fresh = PickyWebhook().start(), PickyWebhook().start()
+    desk, old, fresh = PickyWebhook().start(), PickyWebhook().start(), PickyWebhook().start()
     try:
         db = tmp_path / "p.db"
         store = Store(db)
-        fill(store, 3, age_days=3)  # queued by earlier nights
-        store.start_run("run", os.getpid())  # the latest crawl started now
-        fill(store, 2, start=3)  # what it found
+        fill(store, 3, age_days=3)  # queued by earlier nights, and sent to the desk then
+        assert send_pending(store, [Target(desk.url)]).sent == 3
+        fill(store, 2, start=3)  # tonight's news, not offered to anyone yet
         store.close()
         pending = provwatch("--db", str(db), "notify", "pending", "--notify", old.url)
         assert "2 pending" in pending.stdout and "3 older alert(s) will be skipped" in \
@@ -343,8 +343,8 @@ def test_a_new_target_skips_the_backlog_unless_asked(tmp_path: Path) -> None:
         backlog = provwatch("--db", str(db), "notify", "send", "--backlog", "--notify", fresh.url)
         assert "5 sent" in backlog.stdout and len(fresh.received) == 5
     finally:
-        old.stop()
-        fresh.stop()
+        for hook in (desk, old, fresh):
+            hook.stop()
 
 
 def test_the_same_url_in_notify_and_in_a_config_file_is_one_target(tmp_path: Path) -> None:
