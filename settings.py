@@ -99,3 +99,4 @@ PROVWATCH_ALLOW_PRIVATE = False        # True: any source may reach loopback/pri
                                        # link-local addresses (per source: allow_private)
 PROVWATCH_FETCH_TIMEOUT = 30.0         # seconds for a whole single fetch (extract URL,
                                        # sources check, explain URL), redirects included
+                                       # (0 = none)
