@@ -388,8 +388,9 @@ def _text_divs_to_paragraphs(root: HtmlElement) -> None:
 
 _RUN_CONTAINERS = ("div", "td", "th", "section", "article", "main", "center", "font", "span",
                    "blockquote", "form", "li")
-# a body has several runs of prose; a sidebar's blurb or a footer's address has one at most
-_MIN_RUN_TEXT = 40
+# a body has several runs of prose (40+ characters); a sidebar's blurb or a footer's address
+# has one at most
+_TWO_RUNS = etree.XPath("//*[count(text()[string-length(normalize-space(.)) >= 40]) >= 2]")
 
 
 def _wrap_text_runs(root: HtmlElement) -> None:
@@ -401,10 +402,9 @@ def _wrap_text_runs(root: HtmlElement) -> None:
     run after the image. Each run between ``<br>``s and blocks becomes a paragraph, in a
     container holding at least two runs of prose (text nodes of 40 characters or more).
     """
-    for el in list(root.iter(*_RUN_CONTAINERS)):
-        texts = [el.text, *(c.tail for c in el)]
-        if sum(len((t or "").strip()) >= _MIN_RUN_TEXT for t in texts) >= 2 and any(
-                isinstance(c.tag, str) and c.tag not in _INLINE for c in el):
+    for el in _TWO_RUNS(root):
+        if el.tag in _RUN_CONTAINERS and any(isinstance(c.tag, str) and c.tag not in _INLINE
+                                             for c in el):
             _split_runs(el)
 
 
@@ -1079,12 +1079,13 @@ def _title_element(tree: HtmlElement, title: str,
                    chrome: set[HtmlElement]) -> HtmlElement | None:
     """The first element outside the chrome (and outside any link) that prints the title."""
     size = len(title)
-    for el in tree.iter("h1", "h2", "h3", "h4", "div", "span", "p", "td", "b", "strong",
-                        "font"):
-        length = _text_len(el)
-        if 0.6 * size <= length <= min(1.5 * size, 300) and el not in chrome \
-                and _same(el.text_content(), title) and next(el.iterancestors("a"), None) is None:
-            return el
+    for tags in (("h1", "h2", "h3", "h4"), ("div", "span", "p", "td", "b", "strong", "font")):
+        for el in tree.iter(*tags):  # headings first: they are few
+            length = _text_len(el)
+            if 0.6 * size <= length <= min(1.5 * size, 300) and el not in chrome \
+                    and _same(el.text_content(), title) \
+                    and next(el.iterancestors("a"), None) is None:
+                return el
     return None
 
 
@@ -1200,7 +1201,8 @@ _ACCOUNT_PREFIX = re.compile(r"^(?:đăng bởi|viết bởi|người đăng|ng�
 
 def _is_account(name: str) -> bool:
     """``name`` is a CMS account or role, possibly after a "posted by" word."""
-    return bool(_CMS_ACCOUNT.match(_key(_ACCOUNT_PREFIX.sub("", name.strip()))))
+    return len(name) <= 40 and bool(
+        _CMS_ACCOUNT.match(_key(_ACCOUNT_PREFIX.sub("", name.strip()))))
 
 
 def _split_byline(lines: list[str], tree_author: str | None) -> tuple[list[str], str | None]:
