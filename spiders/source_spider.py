@@ -122,7 +122,7 @@ class SourceSpider(scrapy.Spider):
         self.robots_by_middleware = False
         # set by crawler.middlewares.IncrementalMiddleware when the spider opens
         self.incremental: Any = None
-        # hosts a source's own requests were redirected to (a portal that moved domain)
+        # hosts (host:port) a source's own requests were redirected to (a portal that moved)
         self.moved_to: dict[str, set[str]] = {}
         self.max_sections = 10
         # canonical URLs of pages judged listings (this run and before): never articles
@@ -266,7 +266,8 @@ class SourceSpider(scrapy.Spider):
     def _adopt(self, url: str, redirected_from: list[str] | None, source: Source) -> str:
         if same_site(url, source.url):
             return source.url
-        host = (urlsplit(url).hostname or "").lower()
+        # host and port: another port is another server (crawler.urls.same_site)
+        host = urlsplit(url).netloc.rpartition("@")[2].lower()
         hosts = self.moved_to.setdefault(source.id, set())
         if host in hosts:
             return url
