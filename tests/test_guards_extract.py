@@ -115,3 +115,18 @@ def test_a_date_line_at_half_past_noon_is_published_at_12_30(site: SiteServer) -
     assert record["published"] == "2023-05-08T12:30:00+07:00"
     record = extract_served(site, article_page(date_line="Thứ hai, 08/05/2023 12:10 AM"))
     assert record["published"] == "2023-05-08T00:10:00+07:00"
+
+
+@pytest.mark.parametrize("text", [
+    "2024-03-12T10:15:00+07:00", "2024-03-12T03:15:00Z", "2024-03-12T05:15:00+02:00",
+    "2024-03-12T08:45:00+05:30", "2024-03-11T22:45:00-0430",
+])
+def test_an_iso_offset_is_converted_by_its_sign_hours_and_minutes(text: str) -> None:
+    parsed = parse_vietnamese_date(text)
+    assert parsed is not None and parsed.isoformat() == "2024-03-12T10:15:00+07:00"
+
+
+@pytest.mark.parametrize("text", ["12/03/2024 24:00", "12/03/2024 10:60", "12/03/2024 10:15:60"])
+def test_a_time_just_out_of_range_keeps_the_date(text: str) -> None:
+    parsed = parse_vietnamese_date(text)
+    assert parsed is not None and parsed.isoformat() == "2024-03-12T00:00:00+07:00"
