@@ -62,7 +62,8 @@ _ARTICLE_KEYS = frozenset({"id", "newsid", "itemid", "articleid", "postid", "p",
 LONG_BODY = 1500       # characters of free text in one block: an article body
 BODY = 500             # ... a short article (~120 words) still has this much
 SOME_TEXT = 300
-NO_TEXT = 200          # less than this outside the list's items: nothing but a list
+NO_TEXT = 150          # less than this outside the list's items: nothing but a list
+HEADLINE_WORDS = 6     # an <h1> this long is an article's headline, not a section's name
 MIN_LINKS = 3          # fewer same-site article links than this: never a listing
 HEADLINE_ONLY = 40     # an item with less text of its own than this is a bare headline
 EXCERPT_SIBLINGS = 2   # ... and the next (at most) two blocks without a link are its excerpt
@@ -75,7 +76,8 @@ EXCERPT_MAX = 400      # ... when shorter than this
 LONG_BODY = 1500       # characters of free text in one block: an article body
 BODY = 500             # ... a short article (~120 words) still has this much
 SOME_TEXT = 300
-NO_TEXT = 200          # less than this outside the list's items: nothing but a list
+NO_TEXT = 150          # less than this outside the list's items: nothing but a list
+HEADLINE_WORDS = 6     # an <h1> this long is an article's headline, not a section's name
 MIN_LINKS = 3          # fewer same-site article links than this: never a listing
 HEADLINE_ONLY = 40     # an item with less text of its own than this is a bare headline
 EXCERPT_SIBLINGS = 2   # ... and the next (at most) two blocks without a link are its excerpt
@@ -165,7 +167,9 @@ def _text_outside_links(el: Any) -> str:
     return "".join(t for t in el.xpath(".//text()[not(ancestor::a)]")).strip()
 
 
-_CHROME_TAGS = "//nav | //header | //footer | //aside"
+# an <article>'s own <header>/<footer> (WordPress entry-header) is no page chrome
+_CHROME_TAGS = ("//nav | //aside | //header[not(ancestor::article)] | "
+                "//footer[not(ancestor::article)]")
 _CHROME_MARK = re.compile(
     r"(?:^|\s)(?:menu|nav|footer|header|sidebar|breadcrumb|banner|widget)", re.I)
 
@@ -183,19 +187,18 @@ def _chrome(root: Any) -> set[Any]:
     return out
 
 
-def _longest_block(root: Any, items: set[Any]) -> int:
+def _longest_block(root: Any, left_out: set[Any]) -> int:
     """The most text outside links and list items that one element holds, less the text of
     the links in it: an article's body; on a listing, a heading or a footer line.
 
-    Chrome (nav, header, footer, aside, menus, sidebars) and list items are left out whole
-    (their subtrees are not walked: on a portal's page they are half its elements).
+    ``left_out`` (chrome: nav, header, footer, aside, menus, sidebars; and list items) is
+    not walked: on a portal's page that is half its elements.
     """
     best = 0
     # per open element: [free text, link text]
     stack: list[list[int]] = []
     in_link = 0
     skip = 0
-    left_out = items | _chrome(root)
     for event, el in etree.iterwalk(root, events=("start", "end")):
         if event == "start":
             if skip or not isinstance(el.tag, str) or el.tag in _SKIP or el in left_out:
@@ -252,7 +255,7 @@ def _markup(sel: Selector) -> tuple[list[str], list[str]]:
     return article, listing
 
 
-_STRONG = ("JSON-LD", "itemprop", "<article>")
+_STRONG = ("JSON-LD", "itemprop", "<article>")  # signals that count twice
 
 
 def _weight(signs: list[str]) -> int:
@@ -292,35 +295,52 @@ def page_kind(page: Selector | str | bytes, url: str, site_url: str | None = Non
     n = len(found)
     if n < MIN_LINKS:
         return PageKind("article", f"article: {n} article links", found)
-    body = _longest_block(sel.root, _items(anchors))
+    chrome = _chrome(sel.root)
+    # a listing's headlines are its main content, not a sidebar's or a menu's
+    main = len({key for a, key in anchors if not _inside(a, chrome)})
+    if main < MIN_LINKS:
+        return PageKind("article", f"article: {main} article links outside menus and "
+                        f"sidebars ({n} in all)", found)
+    body = _longest_block(sel.root, _items(anchors) | chrome)
     article_signs, listing_signs = _markup(sel)
-    if body >= LONG_BODY:
+    a_score, l_score = _weight(article_signs), _weight(listing_signs)
+    if body >= SOME_TEXT:
+        a_score += 4 if body >= LONG_BODY else 3 if body >= BODY else 1
         article_signs.append(f"a text block of {body} characters")
-        a_score = 4
-    elif body >= BODY:
-        article_signs.append(f"a text block of {body} characters")
-        a_score = 3
-    else:
-        a_score = int(body >= SOME_TEXT)
-    if body < NO_TEXT:
+    elif body < NO_TEXT:
+        l_score += 2
         listing_signs.append(f"no text outside the list (longest block {body} characters)")
-        l_score = 2
-    else:
-        l_score = 0
-    l_score += 2 if n >= 12 else 1 if n >= 6 else 0
+    words = _headline_words(sel.root, chrome)
+    if words >= HEADLINE_WORDS:
+        a_score += 1
+        article_signs.append(f"a headline of {words} words")
+    l_score += 2 if main >= 12 else 1 if main >= 6 else 0
     if listing_address(url):
+        l_score += 1
         listing_signs.append("section address")
-    a_score += _weight(article_signs[: len(article_signs) - (body >= BODY)])
-    l_score += _weight(listing_signs[: len(listing_signs) - (body < NO_TEXT)])
     if l_score + 1 > a_score >= l_score and next_page(sel, url, site):
         # the costliest signal, read only when it decides
         listing_signs.append("next page")
         l_score += 1
     kind: Kind = "listing" if l_score > a_score else "article"
     signs = listing_signs if kind == "listing" else article_signs
-    reason = (f"{kind}: {n} article links, longest text block {body} characters"
-              + (f"; {', '.join(signs)}" if signs else "") + f" (score {l_score}:{a_score})")
+    reason = (f"{kind}: {n} article links ({main} outside menus and sidebars), longest text "
+              f"block {body} characters" + (f"; {', '.join(signs)}" if signs else "")
+              + f" (score {l_score}:{a_score})")
     return PageKind(kind, reason, found, body, tuple(article_signs + listing_signs))
+
+
+def _inside(el: Any, elements: set[Any]) -> bool:
+    return any(up in elements for up in el.iterancestors())
+
+
+def _headline_words(root: Any, chrome: set[Any]) -> int:
+    """Words of the page's first <h1> outside chrome, not counting link text (a listing's
+    <h1> names its section in a word or three; an article's is its headline)."""
+    for h1 in root.iter("h1"):
+        if h1 not in chrome and not _inside(h1, chrome):
+            return len(" ".join(h1.xpath(".//text()[not(ancestor::a)]")).split())
+    return 0
 
 
 _DATE_LINE = re.compile(r"^[\W\d_]*(\d{1,2}[/-]\d{1,2}([/-]\d{2,4})?|\d{1,2}:\d\d)[\W\d_]*$")

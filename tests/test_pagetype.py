@@ -167,3 +167,40 @@ def test_home_page_sections() -> None:
 ])
 def test_is_home(url: str, home: bool) -> None:
     assert is_home(url) is home
+
+
+# -- a listing led by a featured story; a notice of one sentence ---------------------------
+MENU = ("<header><nav class='menu'><a href='/'>Trang chủ</a><a href='/kinh-te/'>Kinh tế</a>"
+        "</nav></header>")
+LEAD = ("Sáng nay, Ủy ban nhân dân tỉnh tổ chức hội nghị triển khai kế hoạch chuyển đổi số năm "
+        "2024, với sự tham gia của lãnh đạo các sở, ngành, địa phương và doanh nghiệp viễn thông "
+        "trên địa bàn; hội nghị đã thống nhất nhiều giải pháp để đẩy nhanh tiến độ số hóa hồ sơ, "
+        "dữ liệu và mở rộng dịch vụ công trực tuyến toàn trình tới cấp xã trong năm nay.")
+
+
+def sidebar(tag: str) -> str:
+    return f"<{tag}><ul>" + "".join(
+        f"<li><a href='/tin/tin-moi-nhat-so-{i}-cua-tinh-{800000 + i}.html'>Tin mới nhất số {i}"
+        " của tỉnh hôm nay</a></li>" for i in range(8)) + f"</ul></{tag.split()[0]}>"
+
+
+@pytest.mark.parametrize("side", ["aside", "div class='col-right'"])
+def test_a_listing_led_by_a_featured_story_with_a_long_lead(side: str) -> None:
+    items = "".join(f"<li><a href='/kinh-te/bai-kinh-te-so-{i}-trong-tuan-{900000 + i}.html'>"
+                    f"Bài kinh tế số {i} trong tuần của tỉnh</a> <span>12/03/2024</span></li>"
+                    for i in range(12))
+    page = (f"<html><body>{MENU}<div class='content'><h1>Kinh tế</h1><div class='featured'>"
+            "<h2><a href='/kinh-te/bai-noi-bat-nhat-cua-chuyen-muc-900100.html'>Bài nổi bật "
+            f"nhất của chuyên mục kinh tế tuần này</a></h2><p>{LEAD}</p></div><ul class='list'>"
+            f"{items}</ul></div>{sidebar(side)}</body></html>")
+    assert page_kind(page, "https://bao.vn/kinh-te/").is_listing
+
+
+@pytest.mark.parametrize("side", ["aside", "div class='col-right'"])
+def test_a_notice_of_one_sentence_beside_a_latest_news_column(side: str) -> None:
+    page = (f"<html><body>{MENU}<div class='content'><h1>Thông báo kết quả xét tuyển viên chức "
+            "năm 2024 của Sở Thông tin</h1><div class='date'>12/03/2024</div><p>Sở Thông tin và "
+            "Truyền thông thông báo kết quả xét tuyển viên chức năm 2024 (file đính kèm).</p>"
+            f"<a href='/uploads/thong-bao.pdf'>Tải về</a></div>{sidebar(side)}</body></html>")
+    verdict = page_kind(page, "https://bao.vn/thong-bao/ket-qua-xet-tuyen-123456.html")
+    assert verdict.kind == "article", verdict.reason
