@@ -281,8 +281,9 @@ NOT_NEWS_PATH = re.compile(
     r"(?<![a-z])(gioi-?thieu|lien-?he|so-do|hoi-?dap|van-?ban|thu-?tuc|lich-cong-tac|video|"
     r"multimedia|media|anh|photos?|english|quang-?cao|tuyen-?dung|dich-vu-cong)(?![a-z])",
     re.I)
-HOME_PATH = re.compile(r"^/?((vi|vn|en|vi-vn)/?)?((index|default|home|trang-?chu|portal)"
-                       r"(\.\w+)?/?)?$", re.I)
+# /, /index.php, /Default.aspx, /vi/, /trang-chu, Liferay's /web/guest[/trang-chu]
+HOME_PATH = re.compile(r"^/?(web/[^/]+/?)?((vi|vn|en|vi-vn)/?)?((index|default|home|"
+                       r"trang-?chu|portal)(\.\w+)?/?)?$", re.I)
 
 
 def is_home(url: str) -> bool:

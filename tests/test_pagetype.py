@@ -164,6 +164,8 @@ def test_home_page_sections() -> None:
     ("https://tinh.gov.vn/vi/", True), ("https://tinh.gov.vn/index.php", True),
     ("https://bao.vn/tin-tuc/", False), ("https://bao.vn/?page=2", False),
     ("https://tinh.gov.vn/TinTuc.aspx?CatID=3", False),
+    ("https://tinh.gov.vn/web/guest", True), ("https://tinh.gov.vn/web/guest/trang-chu", True),
+    ("https://tinh.gov.vn/web/portal/kinh-te", False),
 ])
 def test_is_home(url: str, home: bool) -> None:
     assert is_home(url) is home
