@@ -1006,8 +1006,9 @@ def notify_pending(ctx: Context, notify_urls: tuple[str, ...],
 @click.option("--digest", is_flag=True, help="One message per target, grouped by province.")
 @click.option("--dry-run", is_flag=True, help="Print what would be sent; send nothing.")
 @click.option("--backlog", is_flag=True,
-              help="Send a new target (one never sent to) the alerts queued before the "
-                   "latest crawl too; without it they are skipped for that target.")
+              help="Send a new target (one never sent to) the older backlog too: alerts "
+                   "queued before the last send to the other targets. Without it they are "
+                   "skipped for that target; newer ones are sent either way.")
 @click.pass_obj
 def notify_send(ctx: Context, notify_urls: tuple[str, ...], notify_config: str | None,
                 digest: bool, dry_run: bool, backlog: bool) -> None:
