@@ -43,6 +43,7 @@ SUPPORT_POINTS = 0.5  # each distinct supporting term, only when a strong term c
 SUPPORT_CAP = 2.0
 PASSING_FACTOR = 0.5  # body-only, single-occurrence stories
 LIST_ITEMS = 4  # a title/lead sentence of this many comma/"và" items is an agenda or list
+FRAME_CHARS = 1500  # the body's opening, where the story says who does what
 UNACCENTED_RATIO = 0.03  # below this share of letters with marks, text was typed without them
 
 _PARTS = ("title", "lead", "body")
@@ -129,10 +130,45 @@ class Topic:
     practice_words: int = 0
     practice_label: str = "practice"
     off_subject: tuple[str, ...] = ()
+    other_subjects: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    other_subject_factor: float = 1.0
+    firm_subjects: tuple[str, ...] = ()
+    actors: tuple[str, ...] = ()
+    actions: tuple[str, ...] = ()
+    unframed_factor: float = 1.0
     _index: _TopicIndex = field(init=False, repr=False, compare=False, hash=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "_index", _TopicIndex(self))
+
+
+class _Phrases:
+    """One list of phrases compiled for folded matching (spelling checked per hit)."""
+
+    def __init__(self, phrases: Sequence[str]) -> None:
+        self.table: dict[str, list[str]] = {}
+        for phrase in phrases:
+            self.table.setdefault(_key(fold(phrase)), []).append(phrase)
+        self.regex = _phrase_pattern(phrases)
+
+    def spans(self, part: _Text) -> list[tuple[int, int, str]]:
+        """(start, end, phrase as written in the topic file) of each occurrence in ``part``."""
+        out: list[tuple[int, int, str]] = []
+        if self.regex is None:
+            return out
+        for m in self.regex.finditer(part.folded):
+            words = _words(part.lower[m.start():m.end()])
+            for phrase in self.table[_key(m.group(0))]:
+                if _words_agree(words, _words(phrase)):
+                    out.append((m.start(), m.end(), phrase))
+                    break
+        return out
+
+    def found(self, part: _Text) -> dict[str, int]:
+        counts: dict[str, int] = {}
+        for _, _, phrase in self.spans(part):
+            counts[phrase] = counts.get(phrase, 0) + 1
+        return counts
 
 
 class _TopicIndex:
@@ -170,6 +206,10 @@ class _TopicIndex:
         for phrase in topic.off_subject:
             self.off_subject.setdefault(_key(fold(phrase)), []).append(phrase)
         self.off_subject_re = _phrase_pattern(topic.off_subject)
+        self.other_subjects = [(label, _Phrases(phrases))
+                               for label, phrases in topic.other_subjects]
+        self.actors = _Phrases(topic.actors)
+        self.actions = _Phrases(topic.actions)
 
 
 @dataclass(frozen=True)
@@ -191,6 +231,7 @@ class Classification:
     hits: list[TermHit]
     penalties: list[str]
     per_topic: dict[str, float]
+    subject: str | None = None  # the sentence naming who does the topic's work, if any
 
     def explain(self) -> str:
         """A plain-language account of the decision (English, with the Vietnamese terms)."""
@@ -207,6 +248,8 @@ class Classification:
                 lines.append(f"  {hit.term!r} in {hit.where} x{hit.count}: +{hit.points:.2f}")
         else:
             lines.append("no topic term found in title, lead or body")
+        if self.subject:
+            lines.append(f"subject (actor + action + topic word): {self.subject}")
         for penalty in self.penalties:
             lines.append(f"penalty: {penalty}")
         others = {k: v for k, v in self.per_topic.items() if k != self.topic}
@@ -218,7 +261,8 @@ class Classification:
 # -- loading ---------------------------------------------------------------------------------
 _TOPIC_KEYS = {"id", "name", "threshold", "terms", "abbreviations", "supporting",
                "supporting_abbreviations", "lookalikes", "not_followed_by", "practice",
-               "practice_words", "practice_label", "off_subject"}
+               "practice_words", "practice_label", "off_subject", "other_subjects",
+               "other_subject_factor", "firm_subjects", "actors", "actions", "unframed_factor"}
 _TERM_KEYS = {"weight", "not_followed_by"}
 
 
@@ -300,7 +344,28 @@ def _parse_topic(raw: Any, index: int, path: Path) -> Topic:
         practice=practice, practice_words=practice_words,
         practice_label=nfc(practice_label).strip(),
         off_subject=_strings(raw.get("off_subject", []), label, "off_subject"),
+        other_subjects=_subjects(raw.get("other_subjects", {}), label),
+        other_subject_factor=_factor(raw, "other_subject_factor", label),
+        firm_subjects=_strings(raw.get("firm_subjects", []), label, "firm_subjects"),
+        actors=_strings(raw.get("actors", []), label, "actors"),
+        actions=_strings(raw.get("actions", []), label, "actions"),
+        unframed_factor=_factor(raw, "unframed_factor", label),
     )
+
+
+def _subjects(raw: Any, label: str) -> tuple[tuple[str, tuple[str, ...]], ...]:
+    if not isinstance(raw, dict):
+        raise TopicFileError(f"{label}: key 'other_subjects' must be a table of "
+                             f"subject = [phrases]")
+    return tuple((name, _strings(phrases, label, f"other_subjects.{name}"))
+                 for name, phrases in raw.items())
+
+
+def _factor(raw: dict[str, Any], key: str, label: str) -> float:
+    value = raw.get(key, 1.0)
+    if not _positive(value) or value > 1:
+        raise TopicFileError(f"{label}: key {key!r} must be a number above 0, at most 1")
+    return float(value)
 
 
 def load_topics(path: str | Path | None = None) -> list[Topic]:
@@ -562,11 +627,14 @@ def _score_topic(topic: Topic, prepared: list[_Text], unaccented: bool, body_wor
     listed_mentions = 0
     headline = False  # strong terms in title or lead, other than list items
     strong_found: dict[str, str] = {}  # strong term -> the first part it is in (for practice)
-    elsewhere = _phrases_found(index.off_subject_re, index.off_subject, parts[0])
+    frame = _frame(index, parts)
+    elsewhere = _elsewhere(topic, parts, frame)
     if elsewhere:
-        penalties.append(f"the title is about another subject ({', '.join(elsewhere)}): "
-                         f"title and lead terms count as body mentions, no "
-                         f"{topic.practice_label} rule")
+        penalties.append(f"the title or lead is about another subject ({', '.join(elsewhere)})"
+                         f": title and lead terms count as body mentions, no "
+                         f"{topic.practice_label} rule" + (
+                             f", score x{topic.other_subject_factor:g}"
+                             if topic.other_subject_factor < 1 else ""))
     for part in parts:
         counts, listed = _strong_counts(index, part, unaccented, penalties)
         for term, n in counts.items():
@@ -609,13 +677,82 @@ def _score_topic(topic: Topic, prepared: list[_Text], unaccented: bool, body_wor
         score *= PASSING_FACTOR
         penalties.append(f"passing mention: no topic term in title or lead (a list item "
                          f"aside) and one mention in all; score x{PASSING_FACTOR}")
-    if score < topic.threshold and index.practice_re is not None and not elsewhere:
+    if any(":" in e for e in elsewhere) and topic.other_subject_factor < 1:
+        score *= topic.other_subject_factor
+    if frame is None and topic.unframed_factor < 1 and score:
+        score *= topic.unframed_factor
+        penalties.append(f"no sentence of the opening names a public actor doing the topic's "
+                         f"work (actor and action): score x{topic.unframed_factor:g}")
+    elif frame is not None:
+        penalties.append(f"{_SUBJECT}{frame}")
+    if score < topic.threshold and index.practice_re is not None and not elsewhere \
+            and (frame is not None or index.actors.regex is None):
         practice = _practice(topic, parts, strong_found)
         if practice is not None:
             hits.append(TermHit(practice[0], practice[1], practice[2],
                                 round(topic.threshold - score, 2)))
             score = topic.threshold
     return round(score, 2), hits, penalties
+
+
+def _elsewhere(topic: Topic, parts: list[_Text], frame: str | None) -> list[str]:
+    """What the title (``off_subject``) or the title and lead (``other_subjects``) say the
+    story is about instead: "crime: lừa đảo", "outage: gặp sự cố" ... A title or lead
+    sentence naming a public actor at the topic's work (``frame``) keeps the story on topic
+    against ``other_subjects``."""
+    index = topic._index
+    found = list(_phrases_found(index.off_subject_re, index.off_subject, parts[0]))
+    framed = frame is not None and not frame.endswith("(body)")
+    for label, phrases in index.other_subjects:
+        if framed and label not in topic.firm_subjects:
+            continue
+        for part in parts[:2]:
+            found += [f"{label}: {p}" for p in phrases.found(part) if f"{label}: {p}" not in found]
+    return found
+
+
+_SENTENCE_END = re.compile(r"[.!?\n]")
+_SUBJECT = "\x00subject:"  # marks the frame among the penalties until classify() splits it
+
+
+def _frame(index: _TopicIndex, parts: list[_Text]) -> str | None:
+    """The first sentence of the title, lead or body opening (FRAME_CHARS) that names an
+    actor (a state body, a locality, a public service, a sector) and an action of the topic
+    (triển khai, số hóa, kết nối dữ liệu …): "UBND tỉnh + số hóa (lead)". None when the topic
+    lists no actors or no sentence has both."""
+    if index.actors.regex is None or index.actions.regex is None:
+        return None
+    for part in parts:
+        limit = FRAME_CHARS if part.name == "body" else len(part.folded)
+        actors = index.actors.spans(part)
+        if not actors:
+            continue
+        actions = index.actions.spans(part)
+        digital = _digital_spans(index, part)
+        for a_start, _, actor in actors:
+            if a_start >= limit:
+                break
+            begin = max((m.end() for m in _SENTENCE_END.finditer(part.folded, 0, a_start)),
+                        default=0)
+            stop = _SENTENCE_END.search(part.folded, a_start)
+            finish = stop.start() if stop else len(part.folded)
+            action = next((p for s0, _, p in actions if begin <= s0 < finish), None)
+            what = next((p for s0, _, p in digital if begin <= s0 < finish), None)
+            if action is not None and what is not None:
+                return f"{actor} + {action} + {what} ({part.name})"
+    return None
+
+
+def _digital_spans(index: _TopicIndex, part: _Text) -> list[tuple[int, int, str]]:
+    """Topic words of any strength (terms, supporting, practice phrases) in ``part``."""
+    out: list[tuple[int, int, str]] = []
+    for regex in (index.phrase_re, index.support_re, index.practice_re):
+        if regex is not None:
+            out += [(m.start(), m.end(), _key(m.group(0))) for m in regex.finditer(part.folded)]
+    for regex in (index.abbr_re, index.support_abbr_re):
+        if regex is not None:
+            out += [(m.start(), m.end(), m.group(0)) for m in regex.finditer(part.original)]
+    return sorted(out)
 
 
 def _practice(topic: Topic, parts: list[_Text], strong_found: dict[str, str]
@@ -664,6 +801,8 @@ def classify(title: str, lead: str, body: str,
     relevant = [r for r in results if r[1] >= r[0].threshold]
     best = max(relevant or results, key=lambda r: r[1])
     topic, score, hits, penalties = best
+    subject = next((p[len(_SUBJECT):] for p in penalties if p.startswith(_SUBJECT)), None)
+    penalties = [p for p in penalties if not p.startswith(_SUBJECT)]
     order: dict[str, float] = {}
     for hit in hits:
         order[hit.term] = order.get(hit.term, 0.0) + hit.points
@@ -671,4 +810,4 @@ def classify(title: str, lead: str, body: str,
     return Classification(
         relevant=bool(relevant), score=score, threshold=topic.threshold, topic=topic.id,
         topic_name=topic.name, matched=matched, hits=hits, penalties=penalties,
-        per_topic=per_topic)
+        per_topic=per_topic, subject=subject)

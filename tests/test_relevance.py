@@ -203,7 +203,7 @@ def test_supporting_vocabulary_counts_only_beside_a_strong_term() -> None:
     weak = _one("Xã họp bàn kế hoạch năm mới, cập nhật dữ liệu lên internet và CNTT.")
     assert weak.score == 0 and weak.hits == []
     # dense everyday digital words in the headline are the practice rule's case, not support
-    dense = _one("Xã ứng dụng phần mềm trực tuyến, cập nhật dữ liệu lên internet và CNTT.")
+    dense = _one("UBND xã ứng dụng phần mềm trực tuyến, cập nhật dữ liệu lên internet và CNTT.")
     assert [h.term.split(" (")[0] for h in dense.hits] == ["thực hành số"]
     strong = _one("Xã ứng dụng phần mềm trực tuyến trong chuyển đổi số, kết nối internet "
                   "qua cáp quang.")
@@ -433,7 +433,7 @@ def test_a_title_about_a_crime_takes_the_headline_weight_from_dx_words() -> None
     scam = classify("Cảnh báo thủ đoạn giả danh công an đòi cập nhật định danh điện tử",
                     lead, body)
     assert not (scam.relevant and scam.topic == "dx"), scam.explain()
-    assert any("another subject (giả danh)" in p for p in scam.penalties)
+    assert any("another subject (giả danh" in p for p in scam.penalties)
     assert all(h.where == "title+lead" for h in scam.hits if h.term == "định danh điện tử")
     # the same words under a title about the service itself are DX news
     news = classify("Hướng dẫn người dân cập nhật định danh điện tử mức 2", lead, body)
