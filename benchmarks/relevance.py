@@ -38,11 +38,23 @@ precision 1.000, recall 0.900). Holdout-8 and -9 together, 90 articles nobody tu
 precision 1.000, recall 0.978.
 Each line: {"title", "text" (first line = lead), "label" (DX or not), "note"}. An article
 counts as flagged when it is relevant *and* its best topic is "dx".
+
+The real corpus (issue 21): published articles labelled by hand, their texts kept outside
+the repository. The dev part is read from /work/corpus/relevance/dev.jsonl (or
+PROVWATCH_RELEVANCE_DEV) when present, for the ids in benchmarks/relevance_real/labels_dev.jsonl;
+each article is scored twice, on title + lead + the first 2,000 characters of its text
+("opening": the DX articles are mostly page excerpts, the others mostly full bodies, so both
+must be good) and on the full text, and on five folds by sha1 of id (the folds used for
+tuning). ``--holdout PATH`` scores any jsonl file of the same format (id, title, lead, text,
+label) the same way and nothing else.
 """
 
 from __future__ import annotations
 
+import argparse
+import hashlib
 import json
+import os
 import sys
 import time
 from pathlib import Path
@@ -53,6 +65,10 @@ sys.path.insert(0, str(ROOT))
 from crawler.relevance import Classification, classify, load_topics  # noqa: E402
 
 DATA = ROOT / "tests" / "data"
+REAL_DEV = Path(os.environ.get("PROVWATCH_RELEVANCE_DEV", "/work/corpus/relevance/dev.jsonl"))
+REAL_LABELS = ROOT / "benchmarks" / "relevance_real" / "labels_dev.jsonl"
+OPENING = 2000  # characters of text read in the "opening" mode
+FOLDS = 5
 
 
 def evaluate(path: Path) -> dict[str, float]:
@@ -89,8 +105,80 @@ def evaluate(path: Path) -> dict[str, float]:
     return {"precision": precision, "recall": recall, "f1": f1}
 
 
+def _fold(article_id: str) -> int:
+    return int(hashlib.sha1(article_id.encode()).hexdigest(), 16) % FOLDS
+
+
+def _figures(pairs: list[tuple[bool, bool]]) -> tuple[float, float, float, list[int]]:
+    """(precision, recall, F1, [tp, fp, fn, tn]) of (label, flagged) pairs."""
+    tp = sum(1 for label, got in pairs if label and got)
+    fp = sum(1 for label, got in pairs if not label and got)
+    fn = sum(1 for label, got in pairs if label and not got)
+    tn = len(pairs) - tp - fp - fn
+    precision = tp / (tp + fp) if tp + fp else 1.0
+    recall = tp / (tp + fn) if tp + fn else 1.0
+    f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+    return precision, recall, f1, [tp, fp, fn, tn]
+
+
+def evaluate_real(path: Path, ids: set[str] | None = None, show: bool = True) -> None:
+    """Score real articles (id, title, lead, text, label[, kind]) on their opening and in
+    full; print P/R/F1, confusion counts, per-fold figures and every misclassified item."""
+    topics = load_topics()
+    items = [json.loads(line) for line in path.read_text("utf-8").splitlines() if line.strip()]
+    if ids is not None:
+        items = [i for i in items if i["id"] in ids]
+    print(f"== {path.name}: {len(items)} real articles "
+          f"({sum(1 for i in items if i['label'])} DX)")
+    for mode in ("opening", "full"):
+        started = time.perf_counter()
+        results = []
+        for item in items:
+            text = item["text"] if mode == "full" else item["text"][:OPENING]
+            verdict = classify(item.get("title", ""), item.get("lead", ""), text, topics)
+            results.append((item, verdict.relevant and verdict.topic == "dx", verdict))
+        elapsed = (time.perf_counter() - started) * 1000 / max(len(items), 1)
+        p, r, f1, (tp, fp, fn, tn) = _figures([(bool(i["label"]), g) for i, g, _ in results])
+        print(f"-- {mode} ({'full text' if mode == 'full' else f'first {OPENING} chars'}), "
+              f"{elapsed:.2f} ms/article: precision {p:.3f}  recall {r:.3f}  F1 {f1:.3f}  "
+              f"(tp {tp}, fp {fp}, fn {fn}, tn {tn})")
+        folds = []
+        for k in range(FOLDS):
+            fp_, fr_, _, _ = _figures([(bool(i["label"]), g) for i, g, _ in results
+                                       if _fold(i["id"]) == k])
+            folds.append(f"{k}: P {fp_:.3f} R {fr_:.3f}")
+        print("   folds " + "; ".join(folds))
+        if not show:
+            continue
+        for item, got, verdict in results:
+            if got != bool(item["label"]):
+                kind = "false positive" if got else "missed"
+                print(f"   {kind}: {item['id']} [{item.get('kind', '')}] "
+                      f"{(item.get('title') or item.get('lead', ''))[:90]}")
+                print("      " + verdict.explain().replace("\n", "\n      "))
+
+
+def _real_dev() -> None:
+    if not REAL_DEV.exists():
+        print(f"== {REAL_DEV}: missing (the real corpus lives outside the repository)")
+        return
+    ids = {json.loads(line)["id"] for line in REAL_LABELS.read_text("utf-8").splitlines()
+           if line.strip()}
+    evaluate_real(REAL_DEV, ids)
+
+
 def main() -> None:
-    files = [Path(a) for a in sys.argv[1:]] or [DATA / "relevance_labelled.jsonl",
+    parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
+    parser.add_argument("files", nargs="*", type=Path, help="written sets (jsonl)")
+    parser.add_argument("--holdout", type=Path, metavar="PATH",
+                        help="score only this real-article jsonl file (id, title, lead, text, "
+                             "label)")
+    parser.add_argument("--no-real", action="store_true", help="skip the real dev corpus")
+    args = parser.parse_args()
+    if args.holdout is not None:
+        evaluate_real(args.holdout)
+        return
+    files = args.files or [DATA / "relevance_labelled.jsonl",
                                                 DATA / "relevance_holdout.jsonl",
                                                 DATA / "relevance_holdout3.jsonl",
                                                 DATA / "relevance_holdout4.jsonl",
@@ -104,6 +192,8 @@ def main() -> None:
             evaluate(path)
         else:
             print(f"== {path}: missing")
+    if not args.files and not args.no_real:
+        _real_dev()
 
 
 if __name__ == "__main__":
