@@ -102,9 +102,12 @@ def loggable(url: str) -> str:
     return urlunsplit((parts.scheme, netloc, parts.path, "…" if parts.query else "", ""))
 
 
-def refusal(url: str, host: str, address: str, reason: str) -> str:
+SOURCE_HINT = "set allow_private = true on the source if it must be reached"
+
+
+def refusal(url: str, host: str, address: str, reason: str, hint: str = SOURCE_HINT) -> str:
     """The message for a refused request (no secrets: see ``loggable``)."""
     where = address if literal(host) == address else f"{host} resolves to {address}"
     article = "an" if reason[0] in "aeiou" else "a"
     return (f"refused {loggable(url)}: {where}, {article} {reason} address, not a public "
-            f"one (set allow_private = true on the source if it must be reached)")
+            f"one ({hint})")

@@ -115,6 +115,8 @@ class _Guard:
         self.allowed: frozenset[str] = frozenset()
         self.allow_private = allow_private
         self._addresses: dict[str, tuple[str, ...]] = {}  # one answer per host and fetch
+        self.hint = ("-s PROVWATCH_ALLOW_PRIVATE=true, or allow_private = true on the "
+                     "source, if it must be reached")
         self.deadline = deadline
         self.ends = time.monotonic() + deadline if deadline > 0 else float("inf")
         self.expired = False
@@ -168,7 +170,8 @@ class _Guard:
         addresses = self.resolve(request.full_url)
         usable, refused = usable_addresses(addresses, self.allowed, self.allow_private)
         if not usable and refused is not None:
-            raise FetchRefused(refusal(request.full_url, target.hostname, *refused))
+            raise FetchRefused(refusal(request.full_url, target.hostname, *refused,
+                                       hint=self.hint))
         # through a proxy the socket goes to the proxy, which connects by name itself
         proxied = request.host.lower() != target.netloc.lower()
         guard = self
