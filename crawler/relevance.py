@@ -43,6 +43,7 @@ SUPPORT_POINTS = 0.5  # each distinct supporting term, only when a strong term c
 SUPPORT_CAP = 2.0
 PASSING_FACTOR = 0.5  # body-only, single-occurrence stories
 LIST_ITEMS = 4  # a title/lead sentence of this many comma/"và" items is an agenda or list
+PROSE_WORDS = 8  # a body line of fewer words is chrome for the practice rule
 FRAME_CHARS = 1500  # the body's opening, where the story says who does what
 UNACCENTED_RATIO = 0.03  # below this share of letters with marks, text was typed without them
 
@@ -500,6 +501,26 @@ def _guarded(part: _Text, end: int, guards: tuple[str, ...], unaccented: bool) -
     return None
 
 
+_TITLE_SEPARATOR = re.compile(r"\s[-|–—]\s")
+# on folded text: what a site's name says it is
+_SITE_NAME = re.compile(r"(?<!\w)(?:bao|cong thong tin|trang thong tin|cong ttdt|tap chi|"
+                        r"dien tu|online|news|portal|website)(?!\w)|\.vn\b|\.com\b")
+
+
+def _drop_site_name(title: _Text, penalties: list[str]) -> None:
+    """Blank a site's name after the last " - " or " | " of a title ("… - Cổng thông tin
+    điện tử tỉnh", "… | Báo Lào Cai"): page chrome, not the headline."""
+    separators = list(_TITLE_SEPARATOR.finditer(title.folded))
+    if not separators:
+        return
+    start = separators[-1].start()
+    tail = title.folded[start:]
+    if _SITE_NAME.search(tail) and len(_WORD.findall(tail)) <= 10:
+        penalties.append(f"site name {title.original[start:].strip(' -|–—')!r} in the title: "
+                         f"ignored")
+        title.blank([(start, len(title.folded))])
+
+
 def _neutralise(index: _TopicIndex, parts: list[_Text], penalties: list[str]) -> None:
     if index.lookalike_re is None:
         return
@@ -621,6 +642,7 @@ def _score_topic(topic: Topic, prepared: list[_Text], unaccented: bool, body_wor
     index = topic._index
     penalties: list[str] = []
     parts = [part.copy() for part in prepared]  # each topic blanks its own copy
+    _drop_site_name(parts[0], penalties)
     _neutralise(index, parts, penalties)
     hits: list[TermHit] = []
     body_hits: dict[Term, tuple[int, list[str]]] = {}  # term -> (count, parts it is in)
@@ -635,10 +657,13 @@ def _score_topic(topic: Topic, prepared: list[_Text], unaccented: bool, body_wor
                          f"{topic.practice_label} rule" + (
                              f", score x{topic.other_subject_factor:g}"
                              if topic.other_subject_factor < 1 else ""))
+    # strong terms in the body's prose lines (for the practice rule, which ignores chrome)
+    prose_strong = {t.text for t in _strong_counts(index, _prose_only(parts[2]), unaccented,
+                                                   [])[0]}
     for part in parts:
         counts, listed = _strong_counts(index, part, unaccented, penalties)
         for term, n in counts.items():
-            if n > listed.get(term, 0):
+            if n > listed.get(term, 0) and (part.name != "body" or term.text in prose_strong):
                 strong_found.setdefault(term.text, part.name)
             if part.name == "body" or elsewhere:
                 so_far, where = body_hits.get(term, (0, []))
@@ -736,10 +761,12 @@ def _frame(index: _TopicIndex, parts: list[_Text]) -> str | None:
                         default=0)
             stop = _SENTENCE_END.search(part.folded, a_start)
             finish = stop.start() if stop else len(part.folded)
-            action = next((p for s0, _, p in actions if begin <= s0 < finish), None)
-            what = next((p for s0, _, p in digital if begin <= s0 < finish), None)
-            if action is not None and what is not None:
-                return f"{actor} + {action} + {what} ({part.name})"
+            for s0, _, action in actions:
+                if not begin <= s0 < finish:
+                    continue
+                what = next((p for s1, _, p in digital if begin <= s1 < finish), None)
+                if what is not None:
+                    return f"{actor} + {action} + {what} ({part.name})"
     return None
 
 
@@ -748,11 +775,31 @@ def _digital_spans(index: _TopicIndex, part: _Text) -> list[tuple[int, int, str]
     out: list[tuple[int, int, str]] = []
     for regex in (index.phrase_re, index.support_re, index.practice_re):
         if regex is not None:
-            out += [(m.start(), m.end(), _key(m.group(0))) for m in regex.finditer(part.folded)]
+            out += [(m.start(), m.end(), " ".join(part.original[m.start():m.end()].split()))
+                    for m in regex.finditer(part.folded)]
     for regex in (index.abbr_re, index.support_abbr_re):
         if regex is not None:
             out += [(m.start(), m.end(), m.group(0)) for m in regex.finditer(part.original)]
     return sorted(out)
+
+
+_LINK_SEPARATOR = re.compile(r"[|·•»›]")
+
+
+def _prose_only(part: _Text) -> _Text:
+    """A copy of ``part`` without its short lines (under PROSE_WORDS words, or link lists
+    whose items are all that short): share bars ("Chia sẻ: Facebook Zalo Email"), menus and
+    "Trang chủ | Liên hệ | Sơ đồ website" are page chrome, not the story told in everyday
+    words."""
+    out = part.copy()
+    spans = []
+    pos = 0
+    for line in part.original.split("\n"):
+        if max(len(_WORD.findall(piece)) for piece in _LINK_SEPARATOR.split(line)) < PROSE_WORDS:
+            spans.append((pos, pos + len(line)))
+        pos += len(line) + 1
+    out.blank(spans)
+    return out
 
 
 def _practice(topic: Topic, parts: list[_Text], strong_found: dict[str, str]
@@ -766,8 +813,10 @@ def _practice(topic: Topic, parts: list[_Text], strong_found: dict[str, str]
     words: dict[str, None] = {}
     cue_in: list[str] = []
     for part in parts:
-        found = _phrases_found(index.practice_re, index.practice, part)
+        if part.name == "body":
+            part = _prose_only(part)
         strong_here = [t for t, where in strong_found.items() if where == part.name]
+        found = _phrases_found(index.practice_re, index.practice, part)
         if (found or strong_here) and part.name != "body":
             cue_in.append(part.name)
         words.update(dict.fromkeys(strong_here))

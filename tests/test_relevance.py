@@ -447,3 +447,102 @@ def test_a_crime_title_turns_the_practice_rule_off() -> None:
     verdict = classify(title, lead, body)
     assert not any(h.term.startswith("thực hành số") for h in verdict.hits), verdict.explain()
     assert not (verdict.relevant and verdict.topic == "dx")
+
+
+# -- what the story is about: other subjects, the actor at work, page chrome ----------------
+def test_an_outage_named_in_the_lead_is_another_subject() -> None:
+    lead = ("Tối 28/8, nhiều người không thể đăng nhập ứng dụng định danh điện tử VNeID, "
+            "màn hình báo lỗi kết nối.")
+    body = lead + "\nNhiều tài khoản VNeID chờ hàng giờ vẫn chưa vào được định danh điện tử."
+    verdict = classify("Nhiều người phản ánh về ứng dụng VNeID tối qua", lead, body)
+    assert not (verdict.relevant and verdict.topic == "dx"), verdict.explain()
+    assert any("another subject (outage: không thể đăng nhập)" in p and "x0.4" in p
+               for p in verdict.penalties), verdict.penalties
+
+
+def test_a_company_s_results_are_another_subject() -> None:
+    lead = ("Tập đoàn công nghệ báo doanh thu 9 tháng tăng 20%, lợi nhuận trước thuế đạt 6.000 "
+            "tỷ đồng nhờ mảng chuyển đổi số cho khách hàng nước ngoài.")
+    body = (lead + "\nDoanh thu từ dịch vụ chuyển đổi số tại thị trường Nhật Bản tăng 30%."
+            "\nMảng chuyển đổi số đóng góp một nửa lợi nhuận.")
+    verdict = classify("Tập đoàn công nghệ báo lãi lớn", lead, body)
+    assert not (verdict.relevant and verdict.topic == "dx"), verdict.explain()
+    assert any("business: lợi nhuận" in p for p in verdict.penalties)
+    assert "'chuyển đổi số' in lead+body" in verdict.explain()  # the lead weighs as body
+
+
+def test_a_public_actor_at_work_overrules_a_subject_that_is_not_firm() -> None:
+    lead = ("UBND tỉnh triển khai nền tảng số dùng chung cho các xã, theo mô hình học tập "
+            "từ Hàn Quốc.")
+    verdict = classify("Tỉnh xây dựng chính quyền số theo kinh nghiệm Hàn Quốc", lead, lead)
+    assert verdict.relevant and verdict.topic == "dx", verdict.explain()
+    assert not any("another subject" in p for p in verdict.penalties)
+    assert verdict.subject == "tỉnh + xây dựng + chính quyền số (title)"
+    assert "subject (actor + action + topic word): tỉnh + xây dựng" in verdict.explain()
+    # without the actor the foreign angle counts against the story
+    other = classify("Kinh nghiệm chính quyền số của Hàn Quốc",
+                     "Chính quyền số tại Hàn Quốc phục vụ người dân suốt 24 giờ.", "")
+    assert any("abroad: Hàn Quốc" in p for p in other.penalties), other.explain()
+
+
+def test_a_scam_is_not_overruled_by_the_police_actor() -> None:
+    lead = ("Công an tỉnh hướng dẫn người dân kích hoạt tài khoản định danh điện tử đúng cách, "
+            "cảnh báo thủ đoạn gọi điện yêu cầu cài ứng dụng VNeID giả.")
+    verdict = classify("Công an tỉnh lên tiếng về tài khoản định danh điện tử", lead, lead)
+    assert verdict.subject is not None and verdict.subject.startswith("Công an tỉnh")
+    assert any("crime: thủ đoạn" in p for p in verdict.penalties), verdict.explain()
+    assert not (verdict.relevant and verdict.topic == "dx")
+
+
+def test_the_practice_rule_needs_an_actor_at_work() -> None:
+    title = "Giới trẻ đổ xô quay video đăng TikTok, Facebook"
+    lead = ("Nhiều bạn trẻ quay video trên điện thoại, đăng lên mạng xã hội và nhận chuyển "
+            "khoản tiền quảng cáo.")
+    verdict = classify(title, lead, lead)
+    assert not any(h.term.startswith("thực hành số") for h in verdict.hits), verdict.explain()
+    assert not verdict.relevant and verdict.subject is None
+    framed = classify(title, lead, lead + "\nUBND phường hướng dẫn tiểu thương quét mã "
+                      "thanh toán, ứng dụng phần mềm quản lý bán hàng trên điện thoại.")
+    assert framed.relevant and framed.subject is not None, framed.explain()
+
+
+def test_a_passing_mention_and_site_chrome_do_not_make_a_practice_story() -> None:
+    # issue 17 item 7: the site's name in the title, a share bar and a link list are chrome
+    lead = "Sáng 20/12, UBND tỉnh tổ chức hội nghị tổng kết công tác năm 2025."
+    body = (lead + "\nNăm qua, tỉnh đẩy mạnh chuyển đổi số, tăng trưởng kinh tế đạt 8%, thu "
+            "ngân sách vượt dự toán.\nChia sẻ: Facebook Zalo Email\nTrang thông tin | Liên hệ "
+            "| Sơ đồ website")
+    verdict = classify("Hội nghị tổng kết năm 2025 - Cổng thông tin điện tử tỉnh", lead, body)
+    assert not verdict.relevant, verdict.explain()
+    assert any("site name 'Cổng thông tin điện tử tỉnh' in the title" in p
+               for p in verdict.penalties)
+    assert any("passing mention" in p for p in verdict.penalties)
+    # a practice cue in the lead itself: the chrome lines still do not add to its count
+    online = classify("Hội nghị tổng kết năm 2025",
+                      lead.replace("hội nghị", "hội nghị trực tuyến"),
+                      body.replace("hội nghị", "hội nghị trực tuyến"))
+    assert not online.relevant, online.explain()
+    assert not any(h.term.startswith("thực hành số") for h in online.hits)
+
+
+def test_a_title_without_a_site_name_keeps_its_last_part() -> None:
+    verdict = classify("Chuyển đổi số - động lực phát triển", "Tỉnh tổ chức hội thảo.", "")
+    assert not any("site name" in p for p in verdict.penalties)
+    assert "'chuyển đổi số' in title" in verdict.explain()
+
+
+@pytest.mark.parametrize(("body", "message"), [
+    (f'[[topics]]\n{_OK}other_subjects = ["x"]\n[topics.terms]\n"a b" = 1\n',
+     "key 'other_subjects' must be a table"),
+    (f'[[topics]]\n{_OK}[topics.terms]\n"a b" = 1\n[topics.other_subjects]\ncrime = "x"\n',
+     "key 'other_subjects.crime' must be a list"),
+    (f'[[topics]]\n{_OK}other_subject_factor = 2\n[topics.terms]\n"a b" = 1\n',
+     "key 'other_subject_factor' must be a number above 0, at most 1"),
+    (f'[[topics]]\n{_OK}actors = "UBND"\n[topics.terms]\n"a b" = 1\n',
+     "key 'actors' must be a list"),
+])
+def test_malformed_subject_keys_are_named(tmp_path: Path, body: str, message: str) -> None:
+    path = tmp_path / "bad.toml"
+    path.write_text(body, encoding="utf-8")
+    with pytest.raises(TopicFileError, match=message):
+        load_topics(path)
