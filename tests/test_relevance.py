@@ -456,7 +456,7 @@ def test_an_outage_named_in_the_lead_is_another_subject() -> None:
     body = lead + "\nNhiều tài khoản VNeID chờ hàng giờ vẫn chưa vào được định danh điện tử."
     verdict = classify("Nhiều người phản ánh về ứng dụng VNeID tối qua", lead, body)
     assert not (verdict.relevant and verdict.topic == "dx"), verdict.explain()
-    assert any("another subject (outage: không thể đăng nhập)" in p and "x0.4" in p
+    assert any("another subject (outage: không thể đăng nhập)" in p and "x0.25" in p
                for p in verdict.penalties), verdict.penalties
 
 
