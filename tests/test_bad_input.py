@@ -135,8 +135,10 @@ def test_malformed_entry_is_reported_and_the_rest_is_crawled(tmp_path: Path,
                                        "DOWNLOAD_TIMEOUT=2", "crawl", "--sources", str(path)])
     assert result.exit_code == 0, result.output
     assert f"{path}: sources[0] (id='hong'): unknown key 'only_pattern_typo'" in result.output
-    assert "1 sources, 2 new" in result.output
+    assert "2 sources, 2 new" in result.output  # the malformed entry is a failed source
     assert any(line.split()[:2] == ["tot", "ok"] for line in result.output.splitlines())
+    assert any(line.split()[:3] == ["hong", "FAILED", "config=1"]
+               for line in result.output.splitlines())
 
 
 def test_unparseable_file_and_unknown_id_cannot_run(tmp_path: Path) -> None:
