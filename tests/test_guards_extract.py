@@ -130,3 +130,8 @@ def test_an_iso_offset_is_converted_by_its_sign_hours_and_minutes(text: str) -> 
 def test_a_time_just_out_of_range_keeps_the_date(text: str) -> None:
     parsed = parse_vietnamese_date(text)
     assert parsed is not None and parsed.isoformat() == "2024-03-12T00:00:00+07:00"
+
+
+def test_the_last_second_of_the_day_is_kept() -> None:
+    parsed = parse_vietnamese_date("12/03/2024 23:59:59")
+    assert parsed is not None and parsed.isoformat() == "2024-03-12T23:59:59+07:00"
