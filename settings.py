@@ -70,6 +70,8 @@ PROVWATCH_SOURCES = None               # sources TOML; None = the bundled list
 PROVWATCH_TOPICS = None                # topics TOML; None = the bundled DX topic
 PROVWATCH_RUN_ID = 0                   # set by the CLI; 0 = create a run row
 PROVWATCH_MAX_PAGES = 3                # listing pages followed per listing (pagination bound)
+PROVWATCH_MAX_SECTIONS = 10            # news sections read from a home page, and listings of
+                                       # earlier runs read again, per source and run; 0 = none
 PROVWATCH_PAGE_BUDGET = 300            # requests per source per run
 PROVWATCH_RECHECK_DAYS = 3             # known articles this recent are re-checked (304s)
 PROVWATCH_STOP_AT_KNOWN_LISTING = True # stop paginating at a page whose links are all stored

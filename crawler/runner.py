@@ -83,6 +83,7 @@ def check_settings(settings: Settings | Mapping[str, Any]) -> None:
         raise SettingsError(str(exc)) from exc
     for name, minimum in (("PROVWATCH_ANALYSIS_TIMEOUT", 0.0), ("PROVWATCH_COMMIT_SECONDS", 0.0),
                           ("PROVWATCH_COMMIT_EVERY", 1.0), ("PROVWATCH_MAX_PAGES", 1.0),
+                          ("PROVWATCH_MAX_SECTIONS", 0.0),
                           ("PROVWATCH_PAGE_BUDGET", 1.0), ("PROVWATCH_RECHECK_DAYS", 0.0)):
         raw = settings.get(name)
         try:

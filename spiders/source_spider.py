@@ -147,7 +147,7 @@ class SourceSpider(scrapy.Spider):
         spider.max_sitemaps = settings.getint("PROVWATCH_MAX_SITEMAPS", 10)
         spider.sitemap_depth = settings.getint("PROVWATCH_SITEMAP_DEPTH", 2)
         spider.stop_at_known = settings.getbool("PROVWATCH_STOP_AT_KNOWN_LISTING", True)
-        spider.max_sections = settings.getint("PROVWATCH_MAX_SECTIONS", 10)
+        spider.max_sections = settings.getint("PROVWATCH_MAX_SECTIONS")
         # Scrapy's robots.txt middleware fetches robots.txt once per host; its sitemaps
         # are read from that copy (signal robots_parsed) instead of fetching it twice
         spider.robots_by_middleware = settings.getbool("ROBOTSTXT_OBEY")
