@@ -11,11 +11,12 @@ limit here is never refused there. Digests are split between article blocks.
 
 Everything in a message comes from a page and is escaped for where it goes: Telegram HTML
 (the title too: apprise writes it into the body as ``<b>title</b>`` without escaping it),
-email HTML, or plain text for every other service (apprise escapes plain text for Markdown
-services itself). A link's address is percent-encoded where a quote or bracket could end
-its ``href``. Titles are clipped to :data:`TITLE_MAX` characters and other values to
-:data:`FIELD_MAX` before anything is built: a page with a 200 kB title made building an
-email header take minutes.
+email HTML, Markdown for the services that render Markdown in plain messages although
+apprise sends them text untouched (Discord, Mattermost, Zulip: :func:`markdown_text`), or
+plain text for every other service (apprise escapes text for Markdown-only services). A
+link's address is percent-encoded where a quote or bracket could end its ``href``. Titles
+are clipped to :data:`TITLE_MAX` characters and other values to :data:`FIELD_MAX` before
+anything is built: a page with a 200 kB title made building an email header take minutes.
 
 Email gets its own HTML (:attr:`Message.email`): paragraphs, line breaks and the link
 written out, because apprise derives the email's text part from that HTML.
@@ -24,6 +25,7 @@ written out, because apprise derives the email's text part from that HTML.
 from __future__ import annotations
 
 import html
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -56,6 +58,24 @@ class Message:
     text: str
     html: str
     email: str = ""
+
+
+_MARKDOWN_SIGN = re.compile(r"([\\`*_{}\[\]()#+\-.!|~<>@])")
+# a web address, without the closing brackets and punctuation that follow one in prose
+_ADDRESS = re.compile(r"https?://[^\s<>\\()\[\]]+[^\s<>\\()\[\].,;:!?'\"]")
+
+
+def markdown_text(text: str) -> str:
+    """Plain text for a service that renders Markdown: every Markdown sign escaped (an
+    ``@`` too: ``@everyone`` must not ping), web addresses written as ``<autolinks>`` so
+    they stay whole and visible (a page cannot hide a link behind its own words)."""
+    out: list[str] = []
+    last = 0
+    for match in _ADDRESS.finditer(text):
+        out += [_MARKDOWN_SIGN.sub(r"\\\1", text[last:match.start()]), f"<{match.group(0)}>"]
+        last = match.end()
+    out.append(_MARKDOWN_SIGN.sub(r"\\\1", text[last:]))
+    return "".join(out)
 
 
 def telegram_title(title: str) -> str:

@@ -42,7 +42,14 @@ from urllib.parse import parse_qsl, urlsplit
 import apprise
 from apprise.plugins.base import NotifyBase
 
-from notify.messages import TELEGRAM_LIMIT, Message, article_message, digest_parts, telegram_title
+from notify.messages import (
+    TELEGRAM_LIMIT,
+    Message,
+    article_message,
+    digest_parts,
+    markdown_text,
+    telegram_title,
+)
 from notify.targets import Target, TargetError, install_redaction, merge_targets, protect
 from store.db import Row, Store
 
@@ -50,6 +57,9 @@ logger = logging.getLogger(__name__)
 
 HTML_SCHEMES = {"tgram", "mailto", "mailtos"}
 EMAIL_SCHEMES = {"mailto", "mailtos"}
+# services that render Markdown in the text apprise passes them untouched; the value says
+# whether the title is rendered too (Zulip's title is a topic name, shown as written)
+MARKDOWN_RENDERED = {"discord": True, "mmost": True, "mmosts": True, "zulip": False}
 _LEVELS = {"WARNING", "ERROR", "CRITICAL"}
 READ_TIMEOUT = 30.0  # seconds to wait for a service's answer (apprise's own default: 4)
 MAX_ATTEMPTS = 5
@@ -111,15 +121,19 @@ def message_limit(target: Target) -> int | None:
     return int(maxlen) if maxlen and maxlen != NotifyBase.body_maxlen else None
 
 
-def _body(target: Target, message: Message, server: Any) -> tuple[str, str, str]:
+def render_for(target: Target, message: Message, server: Any) -> tuple[str, str, str]:
     """(body, title, apprise format) for this target: Telegram HTML with the title escaped
     (apprise writes it into the HTML unescaped), email HTML with the plain title as its
-    subject, plain text for every other service."""
+    subject, escaped Markdown for services that render it, plain text for the others."""
     if target.scheme == "tgram":
         title = telegram_title(message.title) if server.title_maxlen <= 0 else message.title
         return message.html, title, apprise.NotifyFormat.HTML
     if target.scheme in EMAIL_SCHEMES:
         return message.email or message.html, message.title, apprise.NotifyFormat.HTML
+    if target.scheme in MARKDOWN_RENDERED:
+        title = markdown_text(message.title) if MARKDOWN_RENDERED[target.scheme] else \
+            message.title
+        return markdown_text(message.text), title, apprise.NotifyFormat.TEXT
     return message.text, message.title, apprise.NotifyFormat.TEXT
 
 
@@ -146,7 +160,7 @@ def deliver_with_apprise(target: Target, message: Message, *, telegram_api: str 
     query = {k.lower() for k, _ in parse_qsl(urlsplit(target.url).query)}
     if read_timeout and "rto" not in query:
         server.socket_read_timeout = float(read_timeout)
-    body, title, body_format = _body(target, message, server)
+    body, title, body_format = render_for(target, message, server)
     ap = apprise.Apprise()
     ap.add(server)
     with _apprise_records() as records:

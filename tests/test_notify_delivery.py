@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import sqlite3
 import subprocess
 import sys
@@ -444,3 +445,25 @@ def test_no_secret_in_output_or_log_file_with_v_config_headers_and_an_invalid_ur
             assert secret.encode() not in b"".join(p.read_bytes() for p in tmp_path.glob("p.db*"))
     finally:
         hook.stop()
+
+
+def test_services_that_render_markdown_get_page_text_escaped() -> None:
+    import apprise
+    import markdown
+
+    from notify.send import render_for
+
+    message = article_message({"kind": "new", "title": "Bài [bấm đây](https://evil.example/) "
+                               "**đậm** @everyone", "url": "https://bao.vn/bai_1.html?a=1&b=2",
+                               "lead": "Xem _thêm_ tại [đây](https://evil.example/x)."})
+    for url in ("discord://1234/abcdefgh", "mmost://127.0.0.1/abcdefghij"):
+        target = Target(url)
+        body, title, _ = render_for(target, message, apprise.Apprise.instantiate(url))
+        rendered = markdown.markdown(f"{title}\n\n{body}")
+        links = Links(rendered)
+        assert "em" not in links.tags and "strong" not in links.tags
+        # no words hide an address: every link shows the address it goes to
+        assert [a for a in re.findall(r'<a href="([^"]+)">([^<]*)</a>', rendered)
+                if a[0] != a[1]] == []
+        assert "https://bao.vn/bai_1.html?a=1&b=2" in links.hrefs
+        assert r"\@everyone" in title
