@@ -136,7 +136,6 @@ class Topic:
     firm_subjects: tuple[str, ...] = ()
     actors: tuple[str, ...] = ()
     actions: tuple[str, ...] = ()
-    unframed_factor: float = 1.0
     _index: _TopicIndex = field(init=False, repr=False, compare=False, hash=False)
 
     def __post_init__(self) -> None:
@@ -263,7 +262,7 @@ class Classification:
 _TOPIC_KEYS = {"id", "name", "threshold", "terms", "abbreviations", "supporting",
                "supporting_abbreviations", "lookalikes", "not_followed_by", "practice",
                "practice_words", "practice_label", "off_subject", "other_subjects",
-               "other_subject_factor", "firm_subjects", "actors", "actions", "unframed_factor"}
+               "other_subject_factor", "firm_subjects", "actors", "actions"}
 _TERM_KEYS = {"weight", "not_followed_by"}
 
 
@@ -350,7 +349,6 @@ def _parse_topic(raw: Any, index: int, path: Path) -> Topic:
         firm_subjects=_strings(raw.get("firm_subjects", []), label, "firm_subjects"),
         actors=_strings(raw.get("actors", []), label, "actors"),
         actions=_strings(raw.get("actions", []), label, "actions"),
-        unframed_factor=_factor(raw, "unframed_factor", label),
     )
 
 
@@ -650,13 +648,14 @@ def _score_topic(topic: Topic, prepared: list[_Text], unaccented: bool, body_wor
     headline = False  # strong terms in title or lead, other than list items
     strong_found: dict[str, str] = {}  # strong term -> the first part it is in (for practice)
     frame = _frame(index, parts)
-    elsewhere = _elsewhere(topic, parts, frame)
+    crime_title, other = _elsewhere(topic, parts, frame)
+    elsewhere = crime_title + other
     if elsewhere:
         penalties.append(f"the title or lead is about another subject ({', '.join(elsewhere)})"
                          f": title and lead terms count as body mentions, no "
                          f"{topic.practice_label} rule" + (
                              f", score x{topic.other_subject_factor:g}"
-                             if topic.other_subject_factor < 1 else ""))
+                             if other and topic.other_subject_factor < 1 else ""))
     # strong terms in the body's prose lines (for the practice rule, which ignores chrome)
     prose_strong = {t.text for t in _strong_counts(index, _prose_only(parts[2]), unaccented,
                                                    [])[0]}
@@ -702,13 +701,9 @@ def _score_topic(topic: Topic, prepared: list[_Text], unaccented: bool, body_wor
         score *= PASSING_FACTOR
         penalties.append(f"passing mention: no topic term in title or lead (a list item "
                          f"aside) and one mention in all; score x{PASSING_FACTOR}")
-    if any(":" in e for e in elsewhere) and topic.other_subject_factor < 1:
+    if other and topic.other_subject_factor < 1:
         score *= topic.other_subject_factor
-    if frame is None and topic.unframed_factor < 1 and score:
-        score *= topic.unframed_factor
-        penalties.append(f"no sentence of the opening names a public actor doing the topic's "
-                         f"work (actor and action): score x{topic.unframed_factor:g}")
-    elif frame is not None:
+    if frame is not None:
         penalties.append(f"{_SUBJECT}{frame}")
     if score < topic.threshold and index.practice_re is not None and not elsewhere \
             and (frame is not None or index.actors.regex is None):
@@ -720,20 +715,22 @@ def _score_topic(topic: Topic, prepared: list[_Text], unaccented: bool, body_wor
     return round(score, 2), hits, penalties
 
 
-def _elsewhere(topic: Topic, parts: list[_Text], frame: str | None) -> list[str]:
-    """What the title (``off_subject``) or the title and lead (``other_subjects``) say the
-    story is about instead: "crime: lừa đảo", "outage: gặp sự cố" ... A title or lead
-    sentence naming a public actor at the topic's work (``frame``) keeps the story on topic
-    against ``other_subjects``."""
+def _elsewhere(topic: Topic, parts: list[_Text], frame: str | None
+               ) -> tuple[list[str], list[str]]:
+    """What the title (``off_subject``) and the title or lead (``other_subjects``: "crime:
+    lừa đảo", "outage: sự cố" ...) say the story is about instead. A title or lead sentence
+    naming a public actor at the topic's work (``frame``) keeps the story on topic against
+    the other subjects that are not in ``firm_subjects``."""
     index = topic._index
-    found = list(_phrases_found(index.off_subject_re, index.off_subject, parts[0]))
+    title = list(_phrases_found(index.off_subject_re, index.off_subject, parts[0]))
     framed = frame is not None and not frame.endswith("(body)")
+    other: list[str] = []
     for label, phrases in index.other_subjects:
         if framed and label not in topic.firm_subjects:
             continue
         for part in parts[:2]:
-            found += [f"{label}: {p}" for p in phrases.found(part) if f"{label}: {p}" not in found]
-    return found
+            other += [f"{label}: {p}" for p in phrases.found(part) if f"{label}: {p}" not in other]
+    return title, other
 
 
 _SENTENCE_END = re.compile(r"[.!?\n]")
