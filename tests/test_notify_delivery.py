@@ -467,3 +467,20 @@ def test_services_that_render_markdown_get_page_text_escaped() -> None:
                 if a[0] != a[1]] == []
         assert "https://bao.vn/bai_1.html?a=1&b=2" in links.hrefs
         assert r"\@everyone" in title
+
+
+def test_failed_rows_written_before_give_ups_existed_are_still_retried(tmp_path: Path) -> None:
+    hook = PickyWebhook().start()
+    try:
+        store = Store(tmp_path / "p.db")
+        fill(store, 1)
+        target = Target(hook.url)
+        with store.transaction():  # what the outbox wrote for a failure until now
+            store.db.execute(
+                "INSERT INTO deliveries (alert_id, target, target_label, status, attempts, "
+                "last_error, first_try) SELECT id, ?, 'json://x', 'failed', 2, 'HTTP 500', "
+                "created FROM alerts", [target.id])
+        assert send_pending(store, [target], backlog=False, max_attempts=5).sent == 1
+        assert statuses(tmp_path / "p.db")[0][1:] == ("sent", 3)
+    finally:
+        hook.stop()
