@@ -656,13 +656,11 @@ def _score_topic(topic: Topic, prepared: list[_Text], unaccented: bool, body_wor
                          f"{topic.practice_label} rule" + (
                              f", score x{topic.other_subject_factor:g}"
                              if other and topic.other_subject_factor < 1 else ""))
-    # strong terms in the body's prose lines (for the practice rule, which ignores chrome)
-    prose_strong = {t.text for t in _strong_counts(index, _prose_only(parts[2]), unaccented,
-                                                   [])[0]}
+    body = parts[2].copy()  # before its strong terms are blanked: the practice rule reads it
     for part in parts:
         counts, listed = _strong_counts(index, part, unaccented, penalties)
         for term, n in counts.items():
-            if n > listed.get(term, 0) and (part.name != "body" or term.text in prose_strong):
+            if n > listed.get(term, 0) and part.name != "body":
                 strong_found.setdefault(term.text, part.name)
             if part.name == "body" or elsewhere:
                 so_far, where = body_hits.get(term, (0, []))
@@ -707,7 +705,7 @@ def _score_topic(topic: Topic, prepared: list[_Text], unaccented: bool, body_wor
         penalties.append(f"{_SUBJECT}{frame}")
     if score < topic.threshold and index.practice_re is not None and not elsewhere \
             and (frame is not None or index.actors.regex is None):
-        practice = _practice(topic, parts, strong_found)
+        practice = _practice(topic, parts[:2] + [body], strong_found, unaccented)
         if practice is not None:
             hits.append(TermHit(practice[0], practice[1], practice[2],
                                 round(topic.threshold - score, 2)))
@@ -745,15 +743,15 @@ def _frame(index: _TopicIndex, parts: list[_Text]) -> str | None:
     if index.actors.regex is None or index.actions.regex is None:
         return None
     for part in parts:
-        limit = FRAME_CHARS if part.name == "body" else len(part.folded)
+        if part.name == "body":  # the opening only
+            part = _Text(part.name, part.original[:FRAME_CHARS], part.lower[:FRAME_CHARS],
+                         part.folded[:FRAME_CHARS])
         actors = index.actors.spans(part)
         if not actors:
             continue
         actions = index.actions.spans(part)
         digital = _digital_spans(index, part)
         for a_start, _, actor in actors:
-            if a_start >= limit:
-                break
             begin = max((m.end() for m in _SENTENCE_END.finditer(part.folded, 0, a_start)),
                         default=0)
             stop = _SENTENCE_END.search(part.folded, a_start)
@@ -799,8 +797,8 @@ def _prose_only(part: _Text) -> _Text:
     return out
 
 
-def _practice(topic: Topic, parts: list[_Text], strong_found: dict[str, str]
-              ) -> tuple[str, str, int] | None:
+def _practice(topic: Topic, parts: list[_Text], strong_found: dict[str, str],
+              unaccented: bool) -> tuple[str, str, int] | None:
     """A story told in everyday words: a practice phrase ("quét mã", "trên phần mềm") in the
     title or lead, and at least ``practice_words`` distinct practice, supporting or strong
     phrases in the whole article. A strong term that fell short of the threshold ("bệnh án
@@ -810,9 +808,11 @@ def _practice(topic: Topic, parts: list[_Text], strong_found: dict[str, str]
     words: dict[str, None] = {}
     cue_in: list[str] = []
     for part in parts:
-        if part.name == "body":
+        if part.name == "body":  # its prose lines only, strong terms found and blanked there
             part = _prose_only(part)
-        strong_here = [t for t, where in strong_found.items() if where == part.name]
+            strong_here = [t.text for t in _strong_counts(index, part, unaccented, [])[0]]
+        else:
+            strong_here = [t for t, where in strong_found.items() if where == part.name]
         found = _phrases_found(index.practice_re, index.practice, part)
         if (found or strong_here) and part.name != "body":
             cue_in.append(part.name)
