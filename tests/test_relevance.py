@@ -546,3 +546,25 @@ def test_malformed_subject_keys_are_named(tmp_path: Path, body: str, message: st
     path.write_text(body, encoding="utf-8")
     with pytest.raises(TopicFileError, match=message):
         load_topics(path)
+
+
+# the kinds of story issue 21 found flagged: DX words in a story about something else
+@pytest.mark.parametrize(("subject", "title", "lead"), [
+    ('crime: ransomware', 'Website công ty chứng khoán bị ransomware tấn công',
+     'Nền tảng số và ứng dụng giao dịch của công ty ngừng trệ ba ngày, khách hàng chờ đợi.'),
+    ('outage: ngừng hoạt động', 'Ứng dụng mua sắm thông báo ngừng hoạt động từ tháng 12',
+     'Sàn thương mại điện tử sẽ đóng lại, người bán chuyển sang các nền tảng số khác.'),
+    ('award: trao giải', 'Trao giải cuộc thi ảnh báo chí năm 2025',
+     'Ban tổ chức trao giải Nhất cho loạt ảnh về chuyển đổi số ở vùng cao.'),
+    ('biography: sinh năm', 'Tiểu sử tân Phó Chủ tịch UBND tỉnh',
+     'Ông Nguyễn Văn A sinh năm 1975, từng là Giám đốc Sở phụ trách chuyển đổi số và '
+     'chính quyền số.'),
+    ('policy_list: chính sách mới', 'Từ tháng 7, người dân cần biết những điều này',
+     'Nhiều chính sách mới có hiệu lực, trong đó người dân dùng VNeID thay giấy tờ khi đi '
+     'khám bệnh.'),
+])
+def test_stories_about_something_else_are_not_dx(subject: str, title: str, lead: str) -> None:
+    verdict = classify(title, lead, lead)
+    assert not (verdict.relevant and verdict.topic == "dx"), verdict.explain()
+    assert any(f"another subject ({subject}" in p or f", {subject}" in p
+               for p in verdict.penalties), verdict.penalties
