@@ -43,6 +43,7 @@ SUPPORT_POINTS = 0.5  # each distinct supporting term, only when a strong term c
 SUPPORT_CAP = 2.0
 PASSING_FACTOR = 0.5  # body-only, single-occurrence stories
 LIST_ITEMS = 4  # a title/lead sentence of this many comma/"và" items is an agenda or list
+LIST_ITEM_WORDS = 12  # an "item" longer than this is a clause of its own, not a list item
 PROSE_WORDS = 8  # a body line of fewer words is chrome for the practice rule
 FRAME_CHARS = 1500  # the body's opening, where the story says who does what
 UNACCENTED_RATIO = 0.03  # below this share of letters with marks, text was typed without them
@@ -556,6 +557,8 @@ def _listed(part: _Text, start: int, end: int, spans: list[tuple[int, int]]) -> 
     bounds.append(finish)
     items = list(zip(bounds, bounds[1:], strict=False))
     own = next((i for i, (a, b) in enumerate(items) if a <= start < b), None)
+    if own is not None and len(_WORD.findall(text[slice(*items[own])])) > LIST_ITEM_WORDS:
+        return 0  # a clause of its own ("Bộ … xây dựng cơ sở dữ liệu … để …"), not an item
     others_on_topic = any(a <= s0 < b for i, (a, b) in enumerate(items) if i != own
                           for s0, _ in spans)
     return 0 if others_on_topic else len(items)

@@ -568,3 +568,12 @@ def test_stories_about_something_else_are_not_dx(subject: str, title: str, lead:
     assert not (verdict.relevant and verdict.topic == "dx"), verdict.explain()
     assert any(f"another subject ({subject}" in p or f", {subject}" in p
                for p in verdict.penalties), verdict.penalties
+
+
+def test_a_long_clause_before_a_list_is_not_one_of_its_items() -> None:
+    lead = ("Bộ Công an tập trung xây dựng cơ sở dữ liệu quốc gia về dân cư để đưa vào vận hành "
+            "trong năm nay, bảo đảm an toàn, an ninh thông tin, bí mật nhà nước, bí mật cá nhân.")
+    verdict = classify("", lead, lead)
+    assert not any("one item of a list" in p for p in verdict.penalties), verdict.explain()
+    assert [(h.where, h.points) for h in verdict.hits if h.term == "cơ sở dữ liệu quốc gia"] \
+        == [("lead", 4.0)]  # the lead's 2x, not a body mention
