@@ -210,6 +210,10 @@ def _lines(p: dict[str, Any]) -> list[_Line]:
         lines.append(_Line("detail", clip(str(p["detail"]), FIELD_MAX)))
     if url:
         lines.append(_Line("url", url, "Đọc bài: ", text_only=True))
+    room = p.get("room_url")
+    if room:  # the article (or its changes) in the team's reading room, provwatch serve
+        lines.append(_Line("room", str(room), "Phòng đọc: ", "<b>Phòng đọc:</b> ",
+                           f'<a href="{href(str(room))}">', "</a>"))
     return lines
 
 

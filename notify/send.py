@@ -252,9 +252,30 @@ def skip_backlog(store: Store, target: Target, cutoff: str) -> int:
     return len(old)
 
 
+def with_reading_room(alerts: Sequence[Row], base: str | None) -> list[Row]:
+    """The alerts with a link to each article's page in the reading room (``provwatch
+    serve`` reached at ``base``, PROVWATCH_SERVE_BASE_URL); a change links to its diffs."""
+    if not base:
+        return list(alerts)
+    from crawler.readingroom import article_changes_url, article_page_url
+
+    linked = []
+    for alert in alerts:
+        payload = alert.get("payload")
+        if alert.get("article_id") and isinstance(payload, dict):
+            page = article_changes_url if payload.get("kind") == "changed" else article_page_url
+            alert = {**alert, "payload": {**payload,
+                                          "room_url": page(base, int(alert["article_id"]))}}
+        linked.append(alert)
+    return linked
+
+
 def batches_for(target: Target, alerts: Sequence[Row], *, digest: bool
                 ) -> list[tuple[list[Row], Message]]:
     """The messages one target gets for its pending alerts, each with the alerts it carries."""
+    from crawler.readingroom import configured_base_url
+
+    alerts = with_reading_room(alerts, configured_base_url())
     limit = message_limit(target)
     if digest:
         by_id = {int(a["id"]): a for a in alerts}
