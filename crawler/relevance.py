@@ -18,6 +18,22 @@ Matching rules (the same for every topic):
 * Title hits weigh most, lead hits next, body hits least with diminishing returns; body
   points are scaled down when topic terms are sparse (per 1000 words), and a story that
   mentions the topic once in its body only is a passing mention, scored below threshold.
+
+Technology appearing in a story is not a story about the topic (issue 21):
+
+* The subject: the first sentence of the title, the lead or the body's opening
+  (``FRAME_CHARS``) that names an actor (a state body, a locality, a public service, a
+  sector), an action (triển khai, số hóa, kết nối …) and a topic word of any strength is
+  shown as the story's subject ("UBND tỉnh + triển khai + nền tảng số (lead)").
+* Other subjects: words of the title or lead saying the story is about something else (a
+  scam, an outage, a company's results, a product launch, an award, a biography, a list of
+  policies taking effect, abroad …, the ``other_subjects`` table) multiply the score by
+  ``other_subject_factor``, make title and lead terms count as body mentions and turn the
+  practice rule off. A subject sentence in the title or lead overrules them, except the
+  ``firm_subjects`` (a scam warning by the police names the police at work).
+* The practice rule (everyday digital words) needs a subject sentence, and reads only the
+  body's prose lines: share bars, menus and link lists, and a site's name after the title's
+  last " - " or " | ", are page chrome (issue 17 item 7).
 """
 
 from __future__ import annotations
@@ -639,7 +655,8 @@ def _support_found(index: _TopicIndex, part: _Text) -> dict[str, int]:
 
 
 def _score_topic(topic: Topic, prepared: list[_Text], unaccented: bool, body_words: int
-                 ) -> tuple[float, list[TermHit], list[str]]:
+                 ) -> tuple[float, list[TermHit], list[str], str | None]:
+    """(score, hits, penalties, the subject sentence if any) of one topic."""
     index = topic._index
     penalties: list[str] = []
     parts = [part.copy() for part in prepared]  # each topic blanks its own copy
@@ -704,8 +721,6 @@ def _score_topic(topic: Topic, prepared: list[_Text], unaccented: bool, body_wor
                          f"aside) and one mention in all; score x{PASSING_FACTOR}")
     if other and topic.other_subject_factor < 1:
         score *= topic.other_subject_factor
-    if frame is not None:
-        penalties.append(f"{_SUBJECT}{frame}")
     if score < topic.threshold and index.practice_re is not None and not elsewhere \
             and (frame is not None or index.actors.regex is None):
         practice = _practice(topic, parts[:2] + [body], strong_found, unaccented)
@@ -713,7 +728,7 @@ def _score_topic(topic: Topic, prepared: list[_Text], unaccented: bool, body_wor
             hits.append(TermHit(practice[0], practice[1], practice[2],
                                 round(topic.threshold - score, 2)))
             score = topic.threshold
-    return round(score, 2), hits, penalties
+    return round(score, 2), hits, penalties, frame
 
 
 def _elsewhere(topic: Topic, parts: list[_Text], frame: str | None
@@ -735,7 +750,6 @@ def _elsewhere(topic: Topic, parts: list[_Text], frame: str | None
 
 
 _SENTENCE_END = re.compile(r"[.!?\n]")
-_SUBJECT = "\x00subject:"  # marks the frame among the penalties until classify() splits it
 
 
 def _frame(index: _TopicIndex, parts: list[_Text]) -> str | None:
@@ -846,12 +860,10 @@ def classify(title: str, lead: str, body: str,
                for topic in topic_list]
     if not results:
         return Classification(False, 0.0, 0.0, None, None, [], [], [], {})
-    per_topic = {t.id: s for t, s, _, _ in results}
+    per_topic = {t.id: s for t, s, _, _, _ in results}
     relevant = [r for r in results if r[1] >= r[0].threshold]
     best = max(relevant or results, key=lambda r: r[1])
-    topic, score, hits, penalties = best
-    subject = next((p[len(_SUBJECT):] for p in penalties if p.startswith(_SUBJECT)), None)
-    penalties = [p for p in penalties if not p.startswith(_SUBJECT)]
+    topic, score, hits, penalties, subject = best
     order: dict[str, float] = {}
     for hit in hits:
         order[hit.term] = order.get(hit.term, 0.0) + hit.points
