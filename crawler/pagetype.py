@@ -70,20 +70,6 @@ EXCERPT_SIBLINGS = 2   # ... and the next (at most) two blocks without a link ar
 EXCERPT_MAX = 400      # ... when shorter than this
 
 
-# Weights of the decision, tuned on the extraction fixtures (13 article shapes, all
-# articles, also with a related-news block of 12-20 links with excerpts added) and on the
-# listing shapes of tests/sites (all listings); see tests/test_pagetype.py.
-LONG_BODY = 1500       # characters of free text in one block: an article body
-BODY = 500             # ... a short article (~120 words) still has this much
-SOME_TEXT = 300
-NO_TEXT = 150          # less than this outside the list's items: nothing but a list
-HEADLINE_WORDS = 6     # an <h1> this long is an article's headline, not a section's name
-MIN_LINKS = 3          # fewer same-site article links than this: never a listing
-HEADLINE_ONLY = 40     # an item with less text of its own than this is a bare headline
-EXCERPT_SIBLINGS = 2   # ... and the next (at most) two blocks without a link are its excerpt
-EXCERPT_MAX = 400      # ... when shorter than this
-
-
 @dataclass(frozen=True)
 class PageKind:
     """The verdict on one page, with the evidence that made it."""

@@ -11,26 +11,13 @@ import json
 from datetime import datetime
 from typing import Any
 
-from crawler.dates import VN_TZ
+from crawler.exportrows import local_time
 from store.db import Row, Store
 
 # figures added up over a run's sources, as (name in the report, key in the figures)
 TOTALS = (("new", "new"), ("changed", "updated"), ("duplicates", "duplicates"),
           ("unchanged", "unchanged"), ("pages", "articles_fetched"),
           ("not_modified", "not_modified"), ("listings", "listing"))
-
-
-def local_time(value: str | None) -> str | None:
-    """A stored UTC time (ISO 8601) as +07:00, second precision; None stays None."""
-    if not value:
-        return None
-    try:
-        moment = datetime.fromisoformat(value)
-    except ValueError:
-        return value
-    if moment.tzinfo is None:
-        return value
-    return moment.astimezone(VN_TZ).replace(microsecond=0).isoformat()
 
 
 def duration(started: str | None, finished: str | None) -> float | None:
