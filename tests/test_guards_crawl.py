@@ -106,6 +106,7 @@ def test_the_next_night_asks_with_both_validators_it_was_given(tmp_path: Path,
     assert again.get("If-None-Match") == etag
     assert again.get("If-Modified-Since") == MODIFIED
     assert code == 0 and figures["tinh"]["not_modified"] == 1
+    assert figures["tinh"]["rechecked"] == 1  # the run's figures say it asked again
 
 
 def test_a_server_that_only_knows_dates_answers_304_to_if_modified_since(
