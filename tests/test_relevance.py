@@ -578,3 +578,20 @@ def test_a_long_clause_before_a_list_is_not_one_of_its_items() -> None:
     assert not any("one item of a list" in p for p in verdict.penalties), verdict.explain()
     assert [(h.where, h.points) for h in verdict.hits if h.term == "cơ sở dữ liệu quốc gia"] \
         == [("lead", 4.0)]  # the lead's 2x, not a body mention
+
+
+@pytest.mark.parametrize(("title", "lead"), [
+    ("Trung tâm IOC tỉnh phát hiện sự cố giao thông trong vài phút",
+     "Camera AI của trung tâm giám sát điều hành thông minh tự động báo sự cố về cho lực "
+     "lượng chức năng."),
+    ("Sau sáp nhập, dịch vụ công trực tuyến của xã không gián đoạn",
+     "UBND xã mới vận hành cổng dịch vụ công trực tuyến thông suốt, người dân nộp hồ sơ "
+     "không gián đoạn."),
+    ("Người cao tuổi không thể sử dụng điện thoại được đoàn viên cầm tay chỉ việc",
+     "Đoàn viên phường hướng dẫn người cao tuổi kích hoạt tài khoản định danh điện tử và "
+     "dùng dịch vụ công trực tuyến."),
+])
+def test_dx_stories_that_use_outage_words_in_their_own_sense(title: str, lead: str) -> None:
+    verdict = classify(title, lead, lead)
+    assert verdict.relevant and verdict.topic == "dx", verdict.explain()
+    assert not any("another subject" in p for p in verdict.penalties)
