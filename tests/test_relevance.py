@@ -595,3 +595,17 @@ def test_dx_stories_that_use_outage_words_in_their_own_sense(title: str, lead: s
     verdict = classify(title, lead, lead)
     assert verdict.relevant and verdict.topic == "dx", verdict.explain()
     assert not any("another subject" in p for p in verdict.penalties)
+
+
+@pytest.mark.parametrize(("title", "lead"), [
+    ("Tỉnh chính thức ra mắt ứng dụng công dân số",
+     "UBND tỉnh chính thức ra mắt ứng dụng công dân số, tích hợp 40 dịch vụ công trực tuyến."),
+    ("Hỗ trợ smartphone cho hộ nghèo dùng dịch vụ công",
+     "Sở Thông tin và Truyền thông hỗ trợ 500 smartphone để hộ nghèo dùng dịch vụ công "
+     "trực tuyến và thanh toán không dùng tiền mặt."),
+])
+def test_a_public_actor_launching_a_service_is_not_a_product_launch(title: str,
+                                                                    lead: str) -> None:
+    verdict = classify(title, lead, lead)
+    assert verdict.relevant and verdict.topic == "dx", verdict.explain()
+    assert verdict.subject is not None and not any("product" in p for p in verdict.penalties)
