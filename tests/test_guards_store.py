@@ -10,6 +10,7 @@
 
 from __future__ import annotations
 
+import random
 import re
 import sqlite3
 from collections.abc import Iterator
@@ -159,4 +160,35 @@ def test_each_digest_part_is_recorded_in_one_transaction(tmp_path: Path) -> None
     parts = [{alert_of[ids_by_title[f"Bài {n}"]] for n in range(60)
               if f"Bài {n}: " in message["text"]} for message in bot.messages]
     assert delivery_transactions(statements) == parts
+    store.close()
+
+
+# -- an excerpt is a copy: found through the head of the text ---------------------------------
+SYLLABLES = ("tỉnh huyện xã phường sở ngành dân hồ sơ thủ tục cổng dịch vụ công trực tuyến "
+             "nền tảng dữ liệu hạ tầng mạng cáp quang trạm phát sóng điện thoại thông minh "
+             "chữ ký số tài khoản định danh thanh toán học sinh bệnh viện nông sản chợ "
+             "hợp tác xã doanh nghiệp cán bộ tổ công nghệ hướng dẫn kết nối vận hành").split()
+
+
+def paragraph(topic: str, n: int) -> str:
+    """Fifty words of its own: a seeded draw, so five-word runs rarely repeat."""
+    draw = random.Random(f"{topic}/{n}")
+    return topic + " " + " ".join(draw.choice(SYLLABLES) for _ in range(50)) + "."
+
+
+@pytest.mark.parametrize("topic", ["Hạ tầng số", "Kinh tế số", "Xã hội số", "Chữ ký số",
+                                   "Dữ liệu dân cư"])
+def test_an_excerpt_of_the_first_paragraph_is_found_as_a_copy(tmp_path: Path, topic: str) -> None:
+    # the excerpt holds a twelfth of the article: too little for the whole-text bands, but
+    # its first forty words are the article's first forty words (the head bands)
+    from crawler.dedup import find_original, fingerprint
+
+    store = Store(tmp_path / "p.db")
+    full = "\n".join(paragraph(topic, n) for n in range(12))
+    fp = fingerprint(full)
+    store.insert_article({"url": "https://a.vn/bai-1.html", "title": topic, "text": full,
+                          "source": "a", "content_hash": "full"},
+                         signature=fp.signature, buckets=fp.buckets)
+    match = find_original(store, paragraph(topic, 0))
+    assert match.original is not None and match.original["url"] == "https://a.vn/bai-1.html"
     store.close()
