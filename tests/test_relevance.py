@@ -609,3 +609,11 @@ def test_a_public_actor_launching_a_service_is_not_a_product_launch(title: str,
     verdict = classify(title, lead, lead)
     assert verdict.relevant and verdict.topic == "dx", verdict.explain()
     assert verdict.subject is not None and not any("product" in p for p in verdict.penalties)
+
+
+def test_a_cooperative_earning_more_through_digital_sales_is_not_business_news() -> None:
+    lead = ("Hợp tác xã bán hàng qua sàn thương mại điện tử và livestream, lợi nhuận tăng gấp "
+            "đôi nhờ chuyển đổi số.")
+    verdict = classify("Hợp tác xã tăng lợi nhuận nhờ chuyển đổi số", lead, lead)
+    assert verdict.relevant and verdict.topic == "dx", verdict.explain()
+    assert verdict.subject is not None and not any("business" in p for p in verdict.penalties)
