@@ -749,7 +749,7 @@ def _elsewhere(topic: Topic, parts: list[_Text], frame: str | None
     return title, other
 
 
-_SENTENCE_END = re.compile(r"[.!?\n]")
+_SENTENCE_END = re.compile(r"[.!?](?=\s|$)|\n")  # not the dot of 18.400 or 1.5
 
 
 def _frame(index: _TopicIndex, parts: list[_Text]) -> str | None:

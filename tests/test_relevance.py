@@ -617,3 +617,10 @@ def test_a_cooperative_earning_more_through_digital_sales_is_not_business_news()
     verdict = classify("Hợp tác xã tăng lợi nhuận nhờ chuyển đổi số", lead, lead)
     assert verdict.relevant and verdict.topic == "dx", verdict.explain()
     assert verdict.subject is not None and not any("business" in p for p in verdict.penalties)
+
+
+def test_the_dot_of_a_number_does_not_end_the_subject_sentence() -> None:
+    lead = ("Công ty cấp thoát nước lắp đặt 18.400 đồng hồ nước thông minh, chỉ số gửi tự động "
+            "về hệ thống mỗi giờ.")
+    verdict = classify("Đồng hồ nước mới ở Đà Lạt", lead, lead)
+    assert verdict.subject == "cấp thoát nước + lắp đặt + thông minh (lead)", verdict.explain()
