@@ -192,3 +192,22 @@ def test_an_excerpt_of_the_first_paragraph_is_found_as_a_copy(tmp_path: Path, to
     match = find_original(store, paragraph(topic, 0))
     assert match.original is not None and match.original["url"] == "https://a.vn/bai-1.html"
     store.close()
+
+
+# -- what a change alert says ----------------------------------------------------------------
+def test_a_change_summary_shows_removed_rewritten_and_edited_paragraphs_hunk_by_hunk() -> None:
+    from crawler.versions import change_summary, text_diff
+
+    old = ["Đoạn một: tỉnh khai trương Trung tâm IOC với camera kết nối toàn tỉnh.",
+           "Đoạn hai: lễ khai trương có lãnh đạo các sở, ngành tham dự.",
+           "Đoạn ba: người dân dùng ứng dụng để phản ánh hiện trường.",
+           "Đoạn bốn: tỉnh đặt mục tiêu 80% hồ sơ trực tuyến vào cuối năm.",
+           "Đoạn năm: kinh phí 12 tỷ đồng do ngân sách tỉnh bảo đảm."]
+    rewritten = "Hệ thống chatbot trả lời công dân suốt ngày đêm bằng tiếng dân tộc."
+    new = [old[0], old[2], rewritten, old[4].replace("12 tỷ", "15 tỷ")]  # two removed
+    summary = change_summary(text_diff("T", "\n".join(old), "T", "\n".join(new)))
+    # the removed paragraph on its own (its hunk is not paired with the next hunk's lines),
+    # the rewrite as old out and new in, the edit inline
+    lines = summary.split("\n")
+    assert lines[:3] == ["- " + old[1], "- " + old[3], "+ " + rewritten]
+    assert len(lines) == 4 and lines[3].startswith("~ ") and "kinh phí [12 → 15] tỷ" in lines[3]
