@@ -1241,7 +1241,24 @@ _BY_PREFIX = re.compile(r"^(?:đăng bởi|viết bởi|người đăng|posted b
                         r"\s*[:：]?\s+", re.IGNORECASE)
 
 
-def _tree_author(tree: HtmlElement) -> str | None:
+def _brand_keys(tree: HtmlElement, url: str) -> set[str]:
+    """The site's own names, folded without spaces: og:site_name, application-name, the
+    title's suffix after its last " - " or " | ", and the host's main label (dantri in
+    dantri.com.vn). A meta author equal to one of them is the publisher, not a writer."""
+    parts = re.split(r"\s[-|–]\s", tree.findtext(".//title") or "")
+    suffix = parts[-1] if len(parts) > 1 else None
+    keys = set()
+    for name in (_meta(tree, "og:site_name", "application-name", "twitter:site"), suffix):
+        if name:
+            keys.add(re.sub(r"\W+", "", fold(name)))
+    host = (urlsplit(url).hostname or "").lower().removeprefix("www.")
+    if host:
+        keys.add(host.split(".")[0])
+    keys.discard("")
+    return keys
+
+
+def _tree_author(tree: HtmlElement, url: str = "") -> str | None:
     for el in tree.iter():
         if not isinstance(el.tag, str):
             continue
@@ -1255,7 +1272,8 @@ def _tree_author(tree: HtmlElement) -> str | None:
                 return name
     meta = _meta(tree, "author", "article:author", "dc.creator")
     if meta and not any(w in fold(meta) + " " for w in SITE_WORDS) and len(meta) <= 60 \
-            and not _is_account(meta):
+            and not _is_account(meta) \
+            and re.sub(r"\W+", "", fold(meta)) not in _brand_keys(tree, url):
         return meta
     return None
 
@@ -1354,7 +1372,7 @@ def extract_page(html: str | bytes, url: str, hints: ExtractHints | None = None)
     chrome = _chrome_elements(tree)
     title = _title(tree, hints, chrome)
     published = _published(tree, hints, chrome, title)
-    tree_author = _tree_author(tree)
+    tree_author = _tree_author(tree, url)
     running = _running_text(tree)
     failure: ExtractionError | None = None
     try:
