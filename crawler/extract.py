@@ -1322,12 +1322,38 @@ def _running_text(tree: HtmlElement) -> int:
     return total
 
 
+_HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.I)
+
+
+def _drop_hidden_copies(tree: HtmlElement) -> None:
+    """A hidden block (``display: none``, ``hidden``) whose text the page also shows is a
+    copy (a slide show's caption kept twice, a mobile duplicate): dropped. A hidden block
+    with text of its own stays: some themes hide the rest of the body behind "Xem tiếp"."""
+    hidden = [el for el in tree.iter() if isinstance(el.tag, str) and (
+        el.get("hidden") is not None or _HIDDEN_STYLE.search(el.get("style") or ""))]
+    if not hidden:
+        return
+    inside = {d for el in hidden for d in el.iter()}
+    parts: list[str] = []
+    for el in tree.iter():
+        if el not in inside and isinstance(el.tag, str) and el.text:
+            parts.append(el.text)
+        if el.tail and el.getparent() not in inside:
+            parts.append(el.tail)
+    visible = " ".join(normalise(" ".join(parts)).split())
+    for el in hidden:
+        text = " ".join(normalise(" ".join(el.itertext())).split())
+        if len(text) >= 20 and text in visible:
+            _remove(el)
+
+
 def _body_lines(tree: HtmlElement, url: str, hints: ExtractHints | None, title: str | None,
                 keep_captions: bool = False) -> list[str]:
     """The article's text lines: furniture removed from the tree, trafilatura on what is
     left, furniture lines dropped, the lead put back when the CMS prints it apart."""
     for el in tree.xpath("//script|//style|//noscript"):
         _remove(el)
+    _drop_hidden_copies(tree)
     if hints:
         tree = _restrict(tree, hints)
     body = tree.find("body")
