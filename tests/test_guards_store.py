@@ -14,6 +14,7 @@ import random
 import re
 import sqlite3
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -211,3 +212,23 @@ def test_a_change_summary_shows_removed_rewritten_and_edited_paragraphs_hunk_by_
     lines = summary.split("\n")
     assert lines[:3] == ["- " + old[1], "- " + old[3], "+ " + rewritten]
     assert len(lines) == 4 and lines[3].startswith("~ ") and "kinh phí [12 → 15] tỷ" in lines[3]
+
+
+# -- alerts too old to send ------------------------------------------------------------------
+def test_alerts_older_than_14_days_are_not_sent(tmp_path: Path) -> None:
+    from tests.localservers import WebhookServer
+
+    store = Store(tmp_path / "p.db")
+    fill(store, 4)
+    long_ago = (datetime.now(UTC) - timedelta(days=20)).replace(microsecond=0).isoformat()
+    with store.transaction():  # the first two were queued three weeks ago
+        store.db.execute("UPDATE alerts SET created = ? WHERE id IN "
+                         "(SELECT id FROM alerts ORDER BY id LIMIT 2)", [long_ago])
+    hook = WebhookServer().start()
+    try:
+        report = send_pending(store, [Target(hook.url)])  # the default age limit, 14 days
+    finally:
+        hook.stop()
+    assert report.sent == 2
+    assert sorted(m["message"].split(":", 1)[0] for m in hook.received) == ["Bài 2", "Bài 3"]
+    store.close()
