@@ -110,7 +110,8 @@ FURNITURE_TOKENS = frozenset({
 })  # fmt: skip
 FURNITURE_SUBSTRINGS = ("related", "comment", "binhluan", "thongke", "counter", "visitor",
                         "lienquan", "tinkhac", "quangcao", "breadcrumb", "socialshare",
-                        "sharebox", "rating")  # fmt: skip
+                        "sharebox", "rating", "othernews", "newsother",
+                        "cungchuyenmuc")  # fmt: skip
 SAPO_TOKENS = frozenset({"sapo", "hometext", "lead", "chapeau", "summary", "excerpt", "intro",
                          "tomtat", "description", "desc", "short", "subtitle", "abstract",
                          "teaser"})

@@ -55,3 +55,15 @@ def test_a_hidden_copy_of_a_caption_is_kept_once() -> None:
              if line.strip()]
     assert any("Ảnh số 4" in line for line in lines)
     assert len(lines) == len(set(lines))
+
+
+@pytest.mark.parametrize("name", ["news-other", "other-news", "newsOther", "box_other_news",
+                                  "tin-cung-chuyen-muc"])
+def test_an_other_news_block_is_furniture_whatever_its_class_spelling(name: str) -> None:
+    teaser = ("Một tin khác của chuyên mục: huyện bên cạnh tổ chức hội nghị tổng kết công tác "
+              "năm và triển khai nhiệm vụ trọng tâm của năm sau với nhiều chỉ tiêu mới. ")
+    html = (f"<html><head><title>Tỉnh vận hành IOC</title></head><body><h1>Tỉnh vận hành IOC"
+            f"</h1><p>{PARA * 4}</p><p>{SLIDE}</p><div class='{name}'><p>{teaser * 2}</p></div>"
+            f"<p>{PARA * 3}</p></body></html>")
+    text = extract_page(html, "https://x.vn/a.html").text
+    assert "Một tin khác" not in text and SLIDE in text
