@@ -208,10 +208,13 @@ class StorePipeline:
         """``_write``, its outcome counted once the write is committed (or counted as a
         store error if its commit group is lost)."""
         outcome = self._write(store, item)
-        if self.keep_pages and item.article_id is not None:
-            store.save_page(item.article_id, item.url, item.body, item.encoding)
         store.after_commit(lambda: _count(self.crawler, item.source, outcome),
                            lambda: _count(self.crawler, item.source, "errors/store"))
+        if self.keep_pages and item.article_id is not None:
+            # an unchanged page is kept only if none is yet (articles stored before pages
+            # were kept): rewriting the same bytes every night would only grow the WAL
+            store.save_page(item.article_id, item.url, item.body, item.encoding,
+                            replace=outcome != "unchanged")
         return outcome
 
     def _write(self, store: Store, item: PageItem) -> str:

@@ -296,13 +296,15 @@ class Store:
         return version
 
     # -- kept pages (re-analysis without refetching) -----------------------------------
-    def save_page(self, article_id: int, url: str, body: bytes, encoding: str | None) -> None:
+    def save_page(self, article_id: int, url: str, body: bytes, encoding: str | None, *,
+                  replace: bool = True) -> None:
         """Keep the page an article was last read from, zlib-compressed (about a fifth of
-        its size); one per article, replaced by each fetch that returns a body."""
+        its size); one per article, replaced by each fetch that returns a body (with
+        ``replace=False`` only kept when the article has none yet)."""
         with self.transaction():
             self.db.conn.execute(
-                "INSERT OR REPLACE INTO pages (article_id, url, encoding, fetched, body) "
-                "VALUES (?, ?, ?, ?, ?)",
+                f"INSERT OR {'REPLACE' if replace else 'IGNORE'} INTO pages (article_id, url, "
+                "encoding, fetched, body) VALUES (?, ?, ?, ?, ?)",
                 [article_id, url, encoding, utcnow(), zlib.compress(body, 6)])
 
     def kept_pages(self, sources: Sequence[str] = ()) -> Iterator[Row]:
