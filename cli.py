@@ -20,6 +20,7 @@ from typing import Any, NoReturn
 import click
 
 import settings as app_settings
+from crawler.health import error_counts
 from crawler.runlock import RunLock, RunLocked
 from crawler.sources import Source, SourcesFileError, load_sources, select_sources
 from notify.targets import (
@@ -339,7 +340,7 @@ def _stopped(store: Store, run_id: int, signal_name: str, crawl_exit: int) -> No
 def _failed_sources(figures: dict[str, dict[str, int]]) -> dict[str, str]:
     failed: dict[str, str] = {}
     for sid, fig in figures.items():
-        errors = {k.split("/", 1)[1]: v for k, v in fig.items() if k.startswith("errors/")}
+        errors = error_counts(fig)
         if fig.get("start_failed") or (not fig.get("listing_pages") and not
                                        fig.get("articles_fetched") and errors):
             failed[sid] = ", ".join(f"{k}×{v}" for k, v in sorted(errors.items())) or "no page"
@@ -369,8 +370,7 @@ def _print_summary(run_id: int, figures: dict[str, dict[str, int]], failed: dict
     for sid in sorted(figures):
         fig = figures[sid]
         parts = [f"{k}={fig[k]}" for k in SUMMARY_KEYS if fig.get(k)]
-        errors = [f"{k.split('/', 1)[1]}={v}" for k, v in sorted(fig.items())
-                  if k.startswith("errors/")]
+        errors = [f"{k}={v}" for k, v in sorted(error_counts(fig).items())]
         state = "FAILED" if sid in failed else "ok"
         click.echo(f"  {sid:<24} {state:<6} {' '.join(parts + errors)}")
     if failed:

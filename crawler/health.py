@@ -53,6 +53,18 @@ NETWORK_KINDS = frozenset({"dns", "refused", "timeout", "tcp_timed_out", "no_rou
                            "connect_error", "connection_lost", "network_unreachable"})
 
 
+def error_counts(*figures: dict[str, int]) -> dict[str, int]:
+    """Requests that failed, by error kind (the ``errors/<kind>`` figures), summed over
+    the given per-source figures."""
+    counts: dict[str, int] = {}
+    for fig in figures:
+        for key, value in fig.items():
+            if key.startswith("errors/"):
+                kind = key.split("/", 1)[1]
+                counts[kind] = counts.get(kind, 0) + int(value or 0)
+    return counts
+
+
 def network_down(figures: dict[str, dict[str, int]], failed: dict[str, str]) -> bool:
     """Whether the night failed as a whole for want of a network: every source (two or
     more) failed, no page came back, and every error is one of reaching a server."""
@@ -61,7 +73,7 @@ def network_down(figures: dict[str, dict[str, int]], failed: dict[str, str]) -> 
     for fig in figures.values():
         if int(fig.get("listing_pages", 0)) or int(fig.get("articles_fetched", 0)):
             return False
-        kinds = {k.split("/", 1)[1] for k, v in fig.items() if k.startswith("errors/") and v}
+        kinds = {kind for kind, n in error_counts(fig).items() if n}
         if not kinds or not kinds <= NETWORK_KINDS:
             return False
     return True
@@ -79,11 +91,7 @@ def _assess_network(store: Store, run_id: int, figures: dict[str, dict[str, int]
         "alerted": None, "last_success": None}
     events: list[HealthEvent] = []
     if down:
-        kinds: dict[str, int] = {}
-        for fig in figures.values():
-            for key, value in fig.items():
-                if key.startswith("errors/"):
-                    kinds[key.split("/", 1)[1]] = kinds.get(key.split("/", 1)[1], 0) + value
+        kinds = error_counts(*figures.values())
         detail = (f"mạng không truy cập được: cả {len(figures)} nguồn đều lỗi kết nối ("
                   + ", ".join(f"{k}×{v}" for k, v in sorted(kinds.items())) + ")")
         row.update(fail_streak=int(row.get("fail_streak") or 0) + 1, last_error=detail)

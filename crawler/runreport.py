@@ -12,6 +12,7 @@ from datetime import datetime
 from typing import Any
 
 from crawler.exportrows import local_time
+from crawler.health import error_counts
 from store.db import Row, Store
 
 # figures added up over a run's sources, as (name in the report, key in the figures)
@@ -55,14 +56,11 @@ def run_report(store: Store, run: Row) -> dict[str, Any]:
     summary = _json(run.get("summary"))
     sources = _json(run.get("sources"))
     totals = {name: 0 for name, _ in TOTALS}
-    errors: dict[str, int] = {}
-    for fig in sources.values() if isinstance(sources, dict) else ():
+    figures = list(sources.values()) if isinstance(sources, dict) else []
+    for fig in figures:
         for name, key in TOTALS:
             totals[name] += int(fig.get(key, 0) or 0)
-        for key, value in fig.items():
-            if key.startswith("errors/"):
-                kind = key.split("/", 1)[1]
-                errors[kind] = errors.get(kind, 0) + int(value or 0)
+    errors = error_counts(*figures)
     queued = None
     if run.get("started"):
         until = run.get("finished") or "9999"
