@@ -20,9 +20,9 @@ from typing import Any, NoReturn
 import click
 
 import settings as app_settings
-from crawler.health import error_counts
-from crawler.runlock import RunLock, RunLocked
-from crawler.sources import Source, SourcesFileError, load_sources, select_sources
+from crawler.config.sources import Source, SourcesFileError, load_sources, select_sources
+from crawler.run.health import error_counts
+from crawler.run.runlock import RunLock, RunLocked
 from notify.targets import (
     RedactingFilter,
     Target,
@@ -162,7 +162,7 @@ def _run_sources(path: str | None, only: Sequence[str]) -> tuple[list[Source], l
     Only a file that cannot be read or parsed at all, or an --only list naming no known
     source, stops the run.
     """
-    from crawler.sources import load_sources_report
+    from crawler.config.sources import load_sources_report
 
     try:
         sources, problems = load_sources_report(path)
@@ -244,7 +244,7 @@ def _locked(db: str) -> Iterator[None]:
 def _crawl(ctx: Context, store: Store, command: str, *, sources_file: str | None,
            only: Sequence[str] = (), urls: Sequence[str] = (), topics: str | None = None,
            ) -> tuple[int, dict[str, Any]]:
-    from crawler.runner import (
+    from crawler.run.runner import (
         CrawlConfig,
         CrawlStopped,
         SettingsError,
@@ -288,7 +288,7 @@ def _fail_if_not_stored(ctx: Context, store: Store, run_id: int,
     """Exit 1 when the database refused the crawl's writes (disk full, I/O error, a damaged
     file): the run must never report success for articles it did not store. Alerts of what
     was committed stay queued."""
-    from crawler.runner import STORE_FAILED
+    from crawler.run.runner import STORE_FAILED
 
     if crawled.get("finish_reason") == STORE_FAILED:
         problem = "the database refused writes during the crawl"
@@ -356,7 +356,7 @@ SUMMARY_KEYS = ("requests", "listing_pages", "links_found", "articles_fetched", 
 
 def _print_summary(run_id: int, figures: dict[str, dict[str, int]], failed: dict[str, str],
                    send: Any | None, seconds: float | None = None) -> None:
-    from crawler.runreport import format_seconds
+    from crawler.run.runreport import format_seconds
 
     totals: dict[str, int] = {}
     for fig in figures.values():
@@ -388,7 +388,7 @@ def _print_summary(run_id: int, figures: dict[str, dict[str, int]], failed: dict
 def _run(ctx: Context, command: str, *, sources: str | None, only: Sequence[str],
          topics: str | None, targets: list[Target] | None, digest: bool,
          strict: bool = False, problems: Sequence[str] = ()) -> None:
-    from crawler.health import assess_sources
+    from crawler.run.health import assess_sources
     from notify.send import send_pending
     from store.db import utcnow
 
@@ -524,7 +524,7 @@ def recrawl(ctx: Context, urls: tuple[str, ...], source_ids: tuple[str, ...],
         raise click.UsageError("give article URLs or --source ID")
     from urllib.parse import urlsplit
 
-    from crawler.addresses import SCHEMES
+    from crawler.core.addresses import SCHEMES
 
     for given in urls:
         if urlsplit(given).scheme not in SCHEMES or not urlsplit(given).hostname:
@@ -566,8 +566,8 @@ def reanalyse(ctx: Context, source_ids: tuple[str, ...], sources: str | None,
     For a changed content_selector/exclude_selectors or topics file: articles are corrected
     in place, with no new version and no change alert.
     """
-    from crawler.reanalyse import reanalyse as read_again
-    from crawler.relevance import TopicFileError, load_topics
+    from crawler.analysis.relevance import TopicFileError, load_topics
+    from crawler.run.reanalyse import reanalyse as read_again
 
     try:  # every source, disabled ones too: their stored articles are read again as well
         known = {s.id: s for s in load_sources(sources, lenient=True)}
@@ -616,11 +616,11 @@ def extract(ctx: Context, page: str, url: str | None, as_json: bool, topics: str
     import re
     from urllib.parse import urlsplit
 
-    from crawler.addresses import SCHEMES
-    from crawler.analyse import analyse_html
-    from crawler.extract import ExtractionError
-    from crawler.fetch import FetchError, fetch
-    from crawler.relevance import TopicFileError, load_topics
+    from crawler.analysis.analyse import analyse_html
+    from crawler.analysis.extract import ExtractionError
+    from crawler.analysis.relevance import TopicFileError, load_topics
+    from crawler.core.addresses import SCHEMES
+    from crawler.crawl.fetch import FetchError, fetch
 
     is_url = urlsplit(page).scheme in SCHEMES
     if not is_url and re.match(r"[A-Za-z][A-Za-z0-9+.-]+:", page) and not Path(page).exists():
@@ -637,7 +637,7 @@ def extract(ctx: Context, page: str, url: str | None, as_json: bool, topics: str
             url = url or Path(page).resolve().as_uri()
         source = None
         if url.startswith(("http://", "https://")):
-            from crawler.urls import same_site
+            from crawler.core.urls import same_site
 
             known = load_sources(sources) if sources else []
             source = next((s for s in known if same_site(s.url, url)), None)
@@ -655,8 +655,8 @@ def extract(ctx: Context, page: str, url: str | None, as_json: bool, topics: str
                f"matched={', '.join(record['matched'])}")
 
 
-# -- export, search, serve (rows: crawler/exportrows.py, feed: crawler/feeds.py, reading
-# room: crawler/readingroom.py)
+# -- export, search, serve (rows: crawler/archive/exportrows.py, feed:
+# crawler/archive/feeds.py, reading room: crawler/archive/readingroom.py)
 since_option = click.option(
     "--since", metavar="DATE", help="Only articles published (else first seen) on or after "
     "DATE: YYYY-MM-DD or DD/MM/YYYY, optionally with HH:MM; Vietnamese time.")
@@ -670,7 +670,7 @@ base_url_option = click.option(
 
 
 def _period(since: str | None, until: str | None) -> Any:
-    from crawler.exportrows import Period, PeriodError
+    from crawler.archive.exportrows import Period, PeriodError
 
     try:
         return Period.parse(since, until)
@@ -706,14 +706,14 @@ def export(ctx: Context, fmt: str, output: Any, relevant_only: bool, province: s
     Times are Vietnamese local time (+07:00): published, first_seen, last_changed,
     last_checked.
     """
-    from crawler.exportrows import export_row, select, write_csv
+    from crawler.archive.exportrows import export_row, select, write_csv
 
     period = _period(since, until)
     _check_base_url(base_url)
     store = ctx.open_store()
     if fmt == "atom":
-        from crawler.feeds import atom_feed, feed_id, feed_title, flagged_rows
-        from crawler.readingroom import article_page_url
+        from crawler.archive.feeds import atom_feed, feed_id, feed_title, flagged_rows
+        from crawler.archive.readingroom import article_page_url
 
         rows = flagged_rows(store.db.conn, topic=topic, province=province, period=period)
         output.write(atom_feed(
@@ -746,7 +746,7 @@ def search(ctx: Context, query: tuple[str, ...], limit: int, as_json: bool,
     Copies of a story stored from other sources are marked `copy of #ID`; when more
     articles match than --limit, the count of those not shown is printed.
     """
-    from crawler.exportrows import search as search_rows
+    from crawler.archive.exportrows import search as search_rows
 
     period = _period(since, until)
     store = ctx.open_store()
@@ -782,7 +782,7 @@ def serve(ctx: Context, host: str, port: int, base_url: str | None) -> None:
     articles with their diff, copies grouped by story, source health, search without
     diacritics; an Atom feed of flagged news at /-/atom. Ctrl-C (SIGTERM) stops it.
     """
-    from crawler.readingroom import serve as serve_reading_room
+    from crawler.archive.readingroom import serve as serve_reading_room
 
     _check_base_url(base_url)
     if not Path(ctx.db).is_file():
@@ -798,7 +798,7 @@ def serve(ctx: Context, host: str, port: int, base_url: str | None) -> None:
 
 
 def _find_article(store: Store, ref: str) -> dict[str, Any] | None:
-    from crawler.urls import canonical_url
+    from crawler.core.urls import canonical_url
 
     if ref.isdigit():
         return store.article_by_id(int(ref))
@@ -815,10 +815,10 @@ def explain(ctx: Context, ref: str, topics: str | None) -> None:
     A stored article (by id or URL) is explained from its stored text; an unknown URL is
     fetched and extracted first.
     """
-    from crawler.analyse import classify_page
-    from crawler.extract import ExtractedPage, ExtractionError, extract_page
-    from crawler.fetch import FetchError, fetch_page
-    from crawler.relevance import TopicFileError, load_topics
+    from crawler.analysis.analyse import classify_page
+    from crawler.analysis.extract import ExtractedPage, ExtractionError, extract_page
+    from crawler.analysis.relevance import TopicFileError, load_topics
+    from crawler.crawl.fetch import FetchError, fetch_page
 
     try:
         topic_list = load_topics(topics)
@@ -869,7 +869,7 @@ def history(ctx: Context, article_id: int) -> None:
 @click.pass_obj
 def diff(ctx: Context, article_id: int, versions: tuple[int, ...]) -> None:
     """Show the difference between two versions of an article (default: the last two)."""
-    from crawler.versions import text_diff
+    from crawler.analysis.versions import text_diff
 
     store = ctx.open_store()
     stored = {v["version"]: v for v in store.versions(article_id)}
@@ -1049,7 +1049,7 @@ def sources_group() -> None:
 @click.option("--province", help="Only sources of this province (current or former name).")
 def sources_list(sources: str | None, province: str | None) -> None:
     """List sources with their province (and former province) and start URL."""
-    from crawler.provinces import province_matches
+    from crawler.core.provinces import province_matches
 
     shown = 0
     for src in _load_sources(sources):
@@ -1072,7 +1072,7 @@ def sources_check(ctx: Context, source_ids: tuple[str, ...], sources: str | None
 
     Each fetch ends within PROVWATCH_FETCH_TIMEOUT seconds.
     """
-    from crawler.sourcecheck import check_source
+    from crawler.run.sourcecheck import check_source
 
     deadline, allow_private = _fetch_limits(ctx)
     failures = 0
@@ -1092,7 +1092,7 @@ def sources_check(ctx: Context, source_ids: tuple[str, ...], sources: str | None
 def status(ctx: Context, limit: int, as_json: bool) -> None:
     """Show recent runs (new, changed, duplicates, alerts, errors, duration; times +07:00)
     and each source's last success, streaks and article count."""
-    from crawler.runreport import health_report, render_run, run_report
+    from crawler.run.runreport import health_report, render_run, run_report
 
     store = ctx.open_store()
     runs = [run_report(store, r) for r in store.runs(limit=limit)]

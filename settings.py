@@ -41,27 +41,27 @@ LOG_LEVEL = "INFO"
 REQUEST_FINGERPRINTER_IMPLEMENTATION = "2.7"
 DOWNLOAD_VERIFY_CERTIFICATES = True    # sources opt out one by one with insecure_tls = true
 # http(s) only: a file:, ftp:, s3: or data: address in a feed or a redirect is not fetched
-DOWNLOAD_HANDLERS = {"https": "crawler.tls.VerifyingHTTPSDownloadHandler",
+DOWNLOAD_HANDLERS = {"https": "crawler.crawl.tls.VerifyingHTTPSDownloadHandler",
                      "file": None, "ftp": None, "s3": None, "data": None}
-# the address crawler.netguard checked is the one connected to (no second DNS answer)
-TWISTED_DNS_RESOLVER = "crawler.netguard.PinnedResolver"
+# the address crawler.crawl.netguard checked is the one connected to (no second DNS answer)
+TWISTED_DNS_RESOLVER = "crawler.crawl.netguard.PinnedResolver"
 FEED_EXPORT_ENCODING = "utf-8"
 
 # -- components ----------------------------------------------------------------------------
 DOWNLOADER_MIDDLEWARES = {
-    "crawler.netguard.PrivateNetworkGuard": 50,          # before robots.txt (100)
+    "crawler.crawl.netguard.PrivateNetworkGuard": 50,          # before robots.txt (100)
     "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
-    "crawler.middlewares.BackoffRetryMiddleware": 550,   # Scrapy's retry, with backoff
-    "crawler.middlewares.IncrementalMiddleware": 650,
+    "crawler.crawl.middlewares.BackoffRetryMiddleware": 550,   # Scrapy's retry, with backoff
+    "crawler.crawl.middlewares.IncrementalMiddleware": 650,
 }
 ITEM_PIPELINES = {
-    "crawler.pipelines.ExtractPipeline": 100,
-    "crawler.pipelines.ClassifyPipeline": 200,
-    "crawler.pipelines.StorePipeline": 300,
+    "crawler.crawl.pipelines.ExtractPipeline": 100,
+    "crawler.crawl.pipelines.ClassifyPipeline": 200,
+    "crawler.crawl.pipelines.StorePipeline": 300,
 }
 EXTENSIONS = {
-    "crawler.runrecord.RunRecorder": 500,
-    "crawler.progress.Progress": 510,
+    "crawler.run.runrecord.RunRecorder": 500,
+    "crawler.crawl.progress.Progress": 510,
 }
 
 # -- provwatch -----------------------------------------------------------------------------

@@ -396,7 +396,7 @@ def calibration(site: Site, sample: int = 20) -> str:
 
     import trafilatura
 
-    from crawler.extract import extract_page
+    from crawler.analysis.extract import extract_page
 
     pages = [site.article_html(k) for k in range(min(sample, site.articles))]
     costs: dict[str, list[float]] = {"default": [], "fast": [], "provwatch": []}

@@ -3,7 +3,7 @@
     python benchmarks/dedup.py [--sizes 10000 100000] [--new 1000] [--tune]
 
 1. Builds archives of N synthetic articles in a temp SQLite store (not timed), then times
-   adding 1,000 new articles through the pipeline's own path (crawler.dedup.find_original +
+   adding 1,000 new articles through the pipeline's own path (crawler.analysis.dedup.find_original +
    Store.insert_article) and prints ms per article for each size and the ratio between
    the largest and smallest archive (about 1.0 means cost does not grow with the archive).
 2. On the labelled set tests/data/dedup_labelled.jsonl (stories, each as portal, newspaper,
@@ -27,7 +27,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from crawler.dedup import find_original, fingerprint, overlap, shingles, story_root  # noqa: E402
+from crawler.analysis.dedup import find_original, fingerprint, overlap, shingles, story_root  # noqa: E402
 from store.db import Store  # noqa: E402
 
 VOCAB = ("tỉnh huyện xã chuyển đổi số chính quyền dịch vụ công trực tuyến người dân doanh nghiệp "

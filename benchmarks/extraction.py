@@ -57,8 +57,8 @@ sys.path.insert(0, str(ROOT))
 
 import trafilatura  # noqa: E402
 
-from crawler.extract import ExtractionError, decode_html, extract_page  # noqa: E402
-from crawler.text import normalise  # noqa: E402
+from crawler.analysis.extract import ExtractionError, decode_html, extract_page  # noqa: E402
+from crawler.core.text import normalise  # noqa: E402
 
 CORPUS = ROOT / "tests" / "fixtures" / "extraction"
 REAL_DIR = Path("/work/corpus/realpages")

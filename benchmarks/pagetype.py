@@ -2,9 +2,9 @@
 
     python benchmarks/pagetype.py [--pages 100]
 
-Runs ``crawler.pagetype.page_kind`` on the generated article pages of benchmarks/crawl.py
+Runs ``crawler.analysis.pagetype.page_kind`` on the generated article pages of benchmarks/crawl.py
 (about 33 kB in portal furniture, 173 links, 38 of them to articles: the worst case for
-the judgment, which looks at every link) and ``crawler.extract.extract_page`` on the same
+the judgment, which looks at every link) and ``crawler.analysis.extract.extract_page`` on the same
 pages, one after the other in this process (CPU time, median); then prints the verdict on
 each listing and article shape of tests/sites/pagetype. The judgment runs in the crawl
 process for every page fetched as an article; extraction runs in the worker processes.
@@ -25,8 +25,8 @@ sys.path.insert(0, str(ROOT / "benchmarks"))
 from crawl import Site  # noqa: E402
 from parsel import Selector  # noqa: E402
 
-from crawler.extract import extract_page  # noqa: E402
-from crawler.pagetype import page_kind  # noqa: E402
+from crawler.analysis.extract import extract_page  # noqa: E402
+from crawler.analysis.pagetype import page_kind  # noqa: E402
 
 SHAPES = {
     "liferay_category": "https://tinh.gov.vn/web/portal/kinh-te",

@@ -76,7 +76,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from crawler.relevance import Classification, classify, load_topics  # noqa: E402
+from crawler.analysis.relevance import Classification, classify, load_topics  # noqa: E402
 
 DATA = ROOT / "tests" / "data"
 REAL_DEV = Path(os.environ.get("PROVWATCH_RELEVANCE_DEV", "/work/corpus/relevance/dev.jsonl"))

@@ -32,7 +32,7 @@ from datetime import datetime
 from typing import Any
 from urllib.parse import quote
 
-from crawler.text import clip
+from crawler.core.text import clip
 
 TELEGRAM_LIMIT = 4096
 TITLE_MAX = 300  # characters of a page title in a subject, a heading or a block

@@ -257,7 +257,7 @@ def with_reading_room(alerts: Sequence[Row], base: str | None) -> list[Row]:
     serve`` reached at ``base``, PROVWATCH_SERVE_BASE_URL); a change links to its diffs."""
     if not base:
         return list(alerts)
-    from crawler.readingroom import article_changes_url, article_page_url
+    from crawler.archive.readingroom import article_changes_url, article_page_url
 
     linked = []
     for alert in alerts:
@@ -273,7 +273,7 @@ def with_reading_room(alerts: Sequence[Row], base: str | None) -> list[Row]:
 def batches_for(target: Target, alerts: Sequence[Row], *, digest: bool
                 ) -> list[tuple[list[Row], Message]]:
     """The messages one target gets for its pending alerts, each with the alerts it carries."""
-    from crawler.readingroom import configured_base_url
+    from crawler.archive.readingroom import configured_base_url
 
     alerts = with_reading_room(alerts, configured_base_url())
     limit = message_limit(target)

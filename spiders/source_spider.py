@@ -7,12 +7,12 @@ every article link it recognises. A start page that is the site's home page also
 to its news sections (menu items, block headings and "Xem thêm" links naming news), each
 followed like a listing.
 
-Every page fetched as an article is judged first (``crawler.pagetype.page_kind``): a
+Every page fetched as an article is judged first (``crawler.analysis.pagetype.page_kind``): a
 section front or listing that a sitemap, feed or link presented as an article is followed
 for its article links and pagination, counted as ``listing``, never passed on to be
 stored, and remembered in the database, so later runs do not fetch it as an article
 again. Whether an article is fetched again is not decided here:
-``crawler.middlewares.IncrementalMiddleware`` skips known articles and turns recent ones
+``crawler.crawl.middlewares.IncrementalMiddleware`` skips known articles and turns recent ones
 into conditional requests.
 
     scrapy crawl provwatch -a only=baolaocai -s PROVWATCH_DB=provwatch.db
@@ -37,12 +37,7 @@ from scrapy.utils.gz import gunzip
 from scrapy.utils.sitemap import Sitemap, sitemap_urls_from_robots
 from twisted.python.failure import Failure
 
-from crawler.items import PageItem
-from crawler.pagetype import page_kind
-from crawler.sources import Source, load_sources, select_sources
-from crawler.storeaccess import store_for
-from crawler.urls import canonical_url, fetchable_url, same_site
-from spiders.discovery import (
+from crawler.analysis.links import (
     announced_feeds,
     article_links,
     is_home,
@@ -50,6 +45,11 @@ from spiders.discovery import (
     next_page,
     section_links,
 )
+from crawler.analysis.pagetype import page_kind
+from crawler.archive.storeaccess import store_for
+from crawler.config.sources import Source, load_sources, select_sources
+from crawler.core.urls import canonical_url, fetchable_url, same_site
+from crawler.crawl.items import PageItem
 
 META_SOURCE = "provwatch_source"
 META_ROLE = "provwatch_role"  # "start" | "listing" | "feed" | "sitemap" | "robots" | "article"
@@ -120,7 +120,7 @@ class SourceSpider(scrapy.Spider):
         self.sitemap_depth = 2
         self.stop_at_known = True
         self.robots_by_middleware = False
-        # set by crawler.middlewares.IncrementalMiddleware when the spider opens
+        # set by crawler.crawl.middlewares.IncrementalMiddleware when the spider opens
         self.incremental: Any = None
         # hosts (host:port) a source's own requests were redirected to (a portal that moved)
         self.moved_to: dict[str, set[str]] = {}
@@ -266,7 +266,7 @@ class SourceSpider(scrapy.Spider):
     def _adopt(self, url: str, redirected_from: list[str] | None, source: Source) -> str:
         if same_site(url, source.url):
             return source.url
-        # host and port: another port is another server (crawler.urls.same_site)
+        # host and port: another port is another server (crawler.core.urls.same_site)
         host = urlsplit(url).netloc.rpartition("@")[2].lower()
         hosts = self.moved_to.setdefault(source.id, set())
         if host in hosts:

@@ -17,7 +17,7 @@ from typing import Any
 
 import sqlite_utils
 
-from crawler.text import fold
+from crawler.core.text import fold
 from store.schema import MIGRATIONS, SCHEMA_VERSION
 
 Row = dict[str, Any]

@@ -105,7 +105,7 @@ def _v4(db: sqlite_utils.Database) -> None:
 def _v5(db: sqlite_utils.Database) -> None:
     """Dedup fingerprints recomputed from the stored texts: gram hashes changed (scheme
     "k5p"), and bands of the old scheme would never meet a new article's."""
-    from crawler.dedup import fingerprint  # crawler.dedup imports the store
+    from crawler.analysis.dedup import fingerprint  # crawler.analysis.dedup imports the store
 
     db.execute("DELETE FROM lsh_bands")
     db.execute("DELETE FROM signatures")
@@ -127,12 +127,12 @@ def _v6(db: sqlite_utils.Database) -> None:
     ('article' or 'listing') and a ``listings`` table of the listing pages a crawl met.
 
     Rows stored before pages were judged are marked 'listing' when their stored text is
-    mostly a list of headlines (``crawler.pagetype.headline_list_text``); nothing is
+    mostly a list of headlines (``crawler.analysis.pagetype.headline_list_text``); nothing is
     deleted. A listing row leaves export, search, dedup and the alert outbox; its URL is
     remembered as a listing, so it is never fetched as an article again. A listing whose
     stored text does not show it (a page with long excerpts) stays 'article'.
     """
-    from crawler.pagetype import headline_list_text
+    from crawler.analysis.pagetype import headline_list_text
 
     db.execute("ALTER TABLE articles ADD COLUMN page_kind TEXT NOT NULL DEFAULT 'article'")
     db.execute("CREATE TABLE IF NOT EXISTS listings (url TEXT PRIMARY KEY, source TEXT, "

@@ -7,8 +7,8 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from crawler.dates import VN_TZ
-from crawler.versions import text_diff
+from crawler.analysis.versions import text_diff
+from crawler.core.dates import VN_TZ
 from store.db import Store
 
 TQ_TITLE = "Chuyển đổi số: Tuyên Quang đưa dịch vụ công lên nền tảng số"

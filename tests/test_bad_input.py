@@ -199,7 +199,7 @@ def test_a_crawl_that_cannot_start_fails_the_run(tmp_path: Path) -> None:
 
 
 def test_the_cli_checks_the_same_settings_the_crawl_process_will_use() -> None:
-    from crawler.runner import CrawlConfig, build_settings, effective_settings
+    from crawler.run.runner import CrawlConfig, build_settings, effective_settings
 
     config = CrawlConfig(db="x.db", run_id=7, sources_file="s.toml", topics_file="t.toml",
                          overrides={"PROVWATCH_WORKERS": "2", "DOWNLOAD_DELAY": 0.5})
@@ -211,7 +211,7 @@ def test_the_cli_checks_the_same_settings_the_crawl_process_will_use() -> None:
 
 
 def test_a_logged_item_names_its_page_without_dumping_it() -> None:
-    from crawler.items import PageItem
+    from crawler.crawl.items import PageItem
 
     item = PageItem(url="https://tinh.gov.vn/a.html", source="tinh", body=b"x" * 50_000)
     item.record = {"text": "y" * 50_000}

@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections import Counter
 from urllib.parse import urlsplit
 
-from crawler.provinces import CURRENT_PROVINCES, FORMER_TO_CURRENT
-from crawler.sources import bundled_sources_path, load_sources
+from crawler.config.sources import bundled_sources_path, load_sources
+from crawler.core.provinces import CURRENT_PROVINCES, FORMER_TO_CURRENT
 
 # Units for which research found fewer than two evidenced sources (see the file's header).
 KNOWN_GAPS: set[str] = set()

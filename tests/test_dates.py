@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from crawler.dates import VN_TZ, find_published_in_text, parse_iso, parse_vietnamese_date
+from crawler.core.dates import VN_TZ, find_published_in_text, parse_iso, parse_vietnamese_date
 
 
 @pytest.mark.parametrize(("text", "iso"), [

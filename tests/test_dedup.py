@@ -5,7 +5,14 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from crawler.dedup import CONTAINMENT, find_original, overlap, same_story, shingles, story_root
+from crawler.analysis.dedup import (
+    CONTAINMENT,
+    find_original,
+    overlap,
+    same_story,
+    shingles,
+    story_root,
+)
 from store.db import Store
 
 LABELLED = Path(__file__).parent / "data" / "dedup_labelled.jsonl"

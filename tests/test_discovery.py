@@ -5,14 +5,14 @@ from __future__ import annotations
 import pytest
 from parsel import Selector
 
-from crawler.urls import canonical_url, fetchable_url
-from spiders.discovery import (
+from crawler.analysis.links import (
     announced_feeds,
     article_links,
     article_score,
     is_trap,
     next_page,
 )
+from crawler.core.urls import canonical_url, fetchable_url
 
 SITE = "https://tinh.gov.vn/"
 

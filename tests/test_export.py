@@ -14,7 +14,7 @@ import pytest
 from click.testing import CliRunner
 
 from cli import main
-from crawler.exportrows import EXPORT_FIELDS, parse_bound
+from crawler.archive.exportrows import EXPORT_FIELDS, parse_bound
 from tests.newsdb import (
     FARM_TITLE,
     HUE_TITLE,

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from crawler.extract import ExtractHints, ExtractionError, extract_page
-from crawler.text import nfc, normalise
+from crawler.analysis.extract import ExtractHints, ExtractionError, extract_page
+from crawler.core.text import nfc, normalise
 
 CORPUS = Path(__file__).parent / "fixtures" / "extraction"
 PAGES = sorted(p.stem for p in CORPUS.glob("*.html"))

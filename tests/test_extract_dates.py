@@ -7,7 +7,7 @@ title. The page chrome's date never wins over the article's.
 
 from __future__ import annotations
 
-from crawler.extract import extract_page
+from crawler.analysis.extract import extract_page
 
 URL = "https://sotttt.vinhlong.gov.vn/tin-tuc/chuyen-doi-so-cap-xa-2203.html"
 TITLE = "Vĩnh Long đánh giá mức độ chuyển đổi số cấp xã năm 2024"

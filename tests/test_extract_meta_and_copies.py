@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from crawler.extract import extract_page
+from crawler.analysis.extract import extract_page
 
 BODY = "<p>" + "Tỉnh đẩy mạnh chuyển đổi số trong cơ quan nhà nước năm nay. " * 12 + "</p>"
 

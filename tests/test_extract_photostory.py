@@ -7,7 +7,7 @@ bare trafilatura keeps the story. Pages of our own making in two themes.
 
 from __future__ import annotations
 
-from crawler.extract import extract_page
+from crawler.analysis.extract import extract_page
 
 URL = "https://baotuyenquang.com.vn/phong-su-anh/mua-thu-hoach-che-so-hoa-1402.html"
 TITLE = "Phóng sự ảnh: Mùa chè số ở Mỹ Bằng"

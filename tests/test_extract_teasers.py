@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import pytest
 
-from crawler.extract import extract_page
+from crawler.analysis.extract import extract_page
 
 URL = "https://tanphu.vanban.laocai.gov.vn/tin-tuc/xa-tan-phu-so-hoa-ho-so-ho-tich-1204.html"
 TITLE = "Xã Tân Phú hoàn thành số hóa hồ sơ hộ tịch phục vụ người dân"

@@ -7,7 +7,7 @@ table with its caption. Every run is a paragraph line; the caption is not text.
 
 from __future__ import annotations
 
-from crawler.extract import extract_page
+from crawler.analysis.extract import extract_page
 
 URL = "https://ubndxaphuoc.quangtri.gov.vn/index.php/vi/news/tin-tuc/ha-tang-so-3301.html"
 TITLE = "Xã Phước Sơn phủ sóng 4G đến 100% thôn bản"

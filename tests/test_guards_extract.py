@@ -24,7 +24,7 @@ import pytest
 from click.testing import CliRunner
 
 from cli import main
-from crawler.dates import parse_vietnamese_date
+from crawler.core.dates import parse_vietnamese_date
 from tests.localservers import Page, SiteServer
 
 TITLE = "Hà Tĩnh đẩy mạnh chuyển đổi số ở cấp xã"

@@ -182,7 +182,7 @@ def paragraph(topic: str, n: int) -> str:
 def test_an_excerpt_of_the_first_paragraph_is_found_as_a_copy(tmp_path: Path, topic: str) -> None:
     # the excerpt holds a twelfth of the article: too little for the whole-text bands, but
     # its first forty words are the article's first forty words (the head bands)
-    from crawler.dedup import find_original, fingerprint
+    from crawler.analysis.dedup import find_original, fingerprint
 
     store = Store(tmp_path / "p.db")
     full = "\n".join(paragraph(topic, n) for n in range(12))
@@ -197,7 +197,7 @@ def test_an_excerpt_of_the_first_paragraph_is_found_as_a_copy(tmp_path: Path, to
 
 # -- what a change alert says ----------------------------------------------------------------
 def test_a_change_summary_shows_removed_rewritten_and_edited_paragraphs_hunk_by_hunk() -> None:
-    from crawler.versions import change_summary, text_diff
+    from crawler.analysis.versions import change_summary, text_diff
 
     old = ["Đoạn một: tỉnh khai trương Trung tâm IOC với camera kết nối toàn tỉnh.",
            "Đoạn hai: lễ khai trương có lãnh đạo các sở, ngành tham dự.",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from crawler.health import assess_sources
+from crawler.run.health import assess_sources
 from store.db import Store, utcnow
 
 GOOD = {"listing_pages": 2, "links_found": 10, "articles_fetched": 3, "new": 3}

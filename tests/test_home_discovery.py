@@ -18,9 +18,9 @@ from click.testing import CliRunner
 from parsel import Selector
 
 from cli import main
-from crawler.text import fold
-from crawler.urls import canonical_url
-from spiders.discovery import article_links
+from crawler.analysis.links import article_links
+from crawler.core.text import fold
+from crawler.core.urls import canonical_url
 from store.db import Store
 from store.schema import MIGRATIONS
 from tests.conftest import FAST, SITES, write_sources

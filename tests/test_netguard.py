@@ -25,7 +25,7 @@ import pytest
 from click.testing import CliRunner
 
 from cli import main
-from crawler.addresses import loggable, non_public_reason, usable_addresses
+from crawler.core.addresses import loggable, non_public_reason, usable_addresses
 from store.db import Store
 from tests.conftest import FAST, write_sources
 from tests.localservers import LoopbackServer, Page, QuietHandler, SiteServer
@@ -248,7 +248,7 @@ def test_the_checked_address_is_the_one_connected_to() -> None:
     # DNS answer (".invalid" never resolves, so an answer can only come from the pin); in a
     # separate process, as the crawl's reactor is
     code = ("from twisted.internet import reactor\n"
-            "from crawler.netguard import PINNED, PinnedResolver\n"
+            "from crawler.crawl.netguard import PINNED, PinnedResolver\n"
             "PINNED['portal.invalid'] = '203.0.113.7'\n"
             "out = []\n"
             "PinnedResolver(reactor, 100, 5.0).getHostByName('portal.invalid')"
@@ -416,7 +416,7 @@ def _listening_ports(pids: list[int]) -> set[int]:
 
 def test_a_crawl_opens_no_remote_control_server_and_leaves_no_token_file(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from crawler.runner import CrawlConfig, build_settings
+    from crawler.run.runner import CrawlConfig, build_settings
 
     settings = build_settings(CrawlConfig(db=str(tmp_path / "p.db"), run_id=0))
     assert not settings.getbool("REMOTE_CONTROL_ENABLED")

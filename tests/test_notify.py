@@ -10,8 +10,8 @@ import pytest
 from click.testing import CliRunner
 
 from cli import main
-from crawler.alerts import article_alert
-from crawler.relevance import classify
+from crawler.analysis.relevance import classify
+from crawler.archive.alerts import article_alert
 from notify.messages import TELEGRAM_LIMIT
 from notify.send import send_pending
 from notify.targets import Target, targets_from_config

@@ -32,8 +32,8 @@ from typing import Any
 
 import pytest
 
-from crawler.alerts import article_alert
-from crawler.relevance import classify
+from crawler.analysis.relevance import classify
+from crawler.archive.alerts import article_alert
 from notify.messages import TITLE_MAX, article_message
 from notify.send import send_pending
 from notify.targets import Target

@@ -9,9 +9,9 @@ import pytest
 from click.testing import CliRunner
 
 from cli import main
-from crawler.alerts import article_alert
-from crawler.relevance import classify
-from crawler.versions import text_diff
+from crawler.analysis.relevance import classify
+from crawler.analysis.versions import text_diff
+from crawler.archive.alerts import article_alert
 from store.db import Store
 from tests.localservers import WebhookServer
 

@@ -9,7 +9,7 @@ from pathlib import Path
 from click.testing import CliRunner
 
 from cli import main
-from crawler.health import NETWORK
+from crawler.run.health import NETWORK
 from store.db import Store
 from tests.conftest import FAST, write_sources
 from tests.localservers import Page, SiteServer, free_port

@@ -1,4 +1,4 @@
-"""Article or listing, judged on the fetched page (crawler.pagetype, issue 17)."""
+"""Article or listing, judged on the fetched page (crawler.analysis.pagetype, issue 17)."""
 
 from __future__ import annotations
 
@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 from parsel import Selector
 
-from crawler.pagetype import headline_list_text, listing_address, page_kind
-from spiders.discovery import is_home, section_links
+from crawler.analysis.links import is_home, section_links
+from crawler.analysis.pagetype import headline_list_text, listing_address, page_kind
 
 SITES = Path(__file__).parent / "sites"
 SHAPES = SITES / "pagetype"

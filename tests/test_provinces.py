@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from crawler.provinces import (
+from crawler.core.provinces import (
     CURRENT_PROVINCES,
     FORMER_TO_CURRENT,
     canonical_province,

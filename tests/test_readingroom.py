@@ -23,7 +23,7 @@ import pytest
 from click.testing import CliRunner
 
 from cli import main
-from crawler.readingroom import article_changes_url, article_page_url
+from crawler.archive.readingroom import article_changes_url, article_page_url
 from store.db import Store
 from tests.localservers import free_port
 from tests.newsdb import (

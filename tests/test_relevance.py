@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from crawler.relevance import TopicFileError, classify, load_topics
+from crawler.analysis.relevance import TopicFileError, classify, load_topics
 
 DATA = Path(__file__).parent / "data"
 

@@ -12,7 +12,7 @@ from pathlib import Path
 from click.testing import CliRunner
 
 from cli import EXIT_LOCKED, main
-from crawler.runlock import RunLock
+from crawler.run.runlock import RunLock
 from tests.conftest import write_sources
 
 
@@ -34,7 +34,7 @@ def test_lock_of_a_killed_run_is_taken_over(tmp_path: Path) -> None:
     db = tmp_path / "p.db"
     holder = subprocess.Popen(
         [sys.executable, "-c",
-         "import sys, time; from crawler.runlock import RunLock; "
+         "import sys, time; from crawler.run.runlock import RunLock; "
          f"lock = RunLock({str(db)!r}); lock.acquire(); print('held', flush=True); "
          "time.sleep(60)"],
         stdout=subprocess.PIPE, text=True, cwd=Path(__file__).parent.parent)

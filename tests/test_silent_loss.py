@@ -14,7 +14,7 @@ from pathlib import Path
 from click.testing import CliRunner
 
 from cli import main
-from crawler.runner import STORE_FAILED
+from crawler.run.runner import STORE_FAILED
 from store.db import Store
 from tests.conftest import FAST, portal_routes, write_sources
 from tests.localservers import Page, SiteServer

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from crawler.sources import SourcesFileError, load_sources, parse_sources, select_sources
+from crawler.config.sources import SourcesFileError, load_sources, parse_sources, select_sources
 
 GOOD = """
 [[sources]]

@@ -99,7 +99,7 @@ def test_deliveries_are_per_target(tmp_path: Path) -> None:
 
 
 def test_lsh_buckets_of_a_v3_database_are_rebuilt_as_integer_keys(tmp_path: Path) -> None:
-    from crawler.dedup import find_original, fingerprint
+    from crawler.analysis.dedup import find_original, fingerprint
 
     text = " ".join(f"từ{i} thứ{i % 7} câu{i % 11}" for i in range(120))
     path = tmp_path / "v3.db"

@@ -10,7 +10,7 @@ import pytest
 from click.testing import CliRunner
 
 from cli import main
-from crawler.dedup import fingerprint
+from crawler.analysis.dedup import fingerprint
 from store.db import Store
 from tests.conftest import FAST, write_sources
 from tests.localservers import Page, SiteServer, WebhookServer

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from crawler.urls import canonical_url, fetchable_url, same_site
+from crawler.core.urls import canonical_url, fetchable_url, same_site
 
 ARTICLE = "https://baotinh.vn/thoi-su/tinh-day-manh-chuyen-doi-so-412345.html"
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from crawler.versions import (
+from crawler.analysis.versions import (
     change_summary,
     is_change,
     is_other_page,

@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from crawler.relevance import load_topics
-from crawler.workers import AnalysisPool, AnalysisTimeout, analyse_page, worker_count
+from crawler.analysis.relevance import load_topics
+from crawler.crawl.workers import AnalysisPool, AnalysisTimeout, analyse_page, worker_count
 
 FIXTURES = Path(__file__).parent / "fixtures" / "extraction"
 PAGE = FIXTURES / "baothuathienhue.html"
@@ -76,7 +76,7 @@ def test_worker_count_setting() -> None:
 
 OWNER = """
 import sys, time
-from crawler.workers import AnalysisPool
+from crawler.crawl.workers import AnalysisPool
 pool = AnalysisPool(1, None)
 pool.warm_up()
 time.sleep(3)  # the worker is up and waiting for work

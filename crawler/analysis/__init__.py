@@ -1,0 +1,1 @@
+"""What a fetched page is: extraction, page type, relevance, near-duplicates, versions."""

@@ -1,0 +1,1 @@
+"""What is kept and read back: storing access, alerts, export rows, feeds, the reading room."""

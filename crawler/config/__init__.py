@@ -1,0 +1,1 @@
+"""What the operator configures: the sources file (and the defaults)."""

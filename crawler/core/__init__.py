@@ -1,0 +1,1 @@
+"""Plain helpers every layer uses: text folding, dates, URLs, provinces, addresses."""

@@ -1,0 +1,1 @@
+"""Scrapy's side: items, pipelines, downloader middlewares, extensions, the analysis workers."""

@@ -1,0 +1,1 @@
+"""One night: the runner, the lock, run records, health, reports, re-analysis."""
