@@ -1,9 +1,24 @@
-"""The item a spider yields for every fetched article page."""
+"""What travels through a crawl: the item a spider yields for every fetched article page,
+and the keys of the request meta the spider, the middlewares and the guards share."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from typing import Any
+
+# Request meta keys, set by the spider (spiders/source_spider.py) and read by the
+# middlewares, the network guard and the spider's own callbacks.
+META_SOURCE = "provwatch_source"  # the source id the request is made for
+META_ROLE = "provwatch_role"  # "start" | "listing" | "feed" | "sitemap" | "robots" | "article"
+META_FORCED = "provwatch_forced"  # a recrawl: fetched and processed even when known/unchanged
+META_INSECURE_TLS = "provwatch_insecure_tls"  # the source opted out of certificate checks
+META_CANONICAL = "provwatch_canonical"  # an article request's canonical URL
+# a listing page reached from the home page's navigation (its pagination is followed)
+META_SECTION = "provwatch_section"
+# the article links of the page before, in one chain of listing pages (a repeat ends it)
+META_PREVIOUS = "provwatch_previous_links"
+# set by IncrementalMiddleware: the canonical URL whose validators a conditional request sent
+META_CONDITIONAL = "provwatch_conditional"
 
 
 @dataclass
