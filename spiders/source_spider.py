@@ -21,7 +21,6 @@ into conditional requests.
 from __future__ import annotations
 
 import re
-from collections import Counter
 from collections.abc import AsyncIterator, Iterable
 from dataclasses import dataclass, field
 from typing import Any
@@ -49,15 +48,19 @@ from crawler.analysis.pagetype import page_kind
 from crawler.archive.storeaccess import store_for
 from crawler.config.sources import Source, load_sources, select_sources
 from crawler.core.urls import canonical_url, fetchable_url, same_site
-from crawler.crawl.items import PageItem
-
-META_SOURCE = "provwatch_source"
-META_ROLE = "provwatch_role"  # "start" | "listing" | "feed" | "sitemap" | "robots" | "article"
-# a listing page reached from the home page's navigation (its pagination is followed)
-META_SECTION = "provwatch_section"
-# the article links of the page before, in one chain of listing pages (a repeat ends it)
-META_PREVIOUS = "provwatch_previous_links"
-
+from crawler.crawl import figures
+from crawler.crawl.items import (
+    META_CANONICAL,
+    META_FORCED,
+    META_INSECURE_TLS,
+    META_PREVIOUS,
+    META_ROLE,
+    META_SECTION,
+    META_SOURCE,
+    PageItem,
+)
+from crawler.crawl.middlewares import incremental_for
+from store.db import Store
 
 IGNORED_BY_US = ("already fetched", "known article", "not modified")
 
@@ -112,7 +115,6 @@ class SourceSpider(scrapy.Spider):
         self.recrawl_urls = _split(urls)
         self.sources: list[Source] = []
         self.by_id: dict[str, Source] = {}
-        self.figures: dict[str, Counter[str]] = {}
         self.state: dict[str, SourceState] = {}
         self.max_pages = 3
         self.page_budget = 300
@@ -120,8 +122,6 @@ class SourceSpider(scrapy.Spider):
         self.sitemap_depth = 2
         self.stop_at_known = True
         self.robots_by_middleware = False
-        # set by crawler.crawl.middlewares.IncrementalMiddleware when the spider opens
-        self.incremental: Any = None
         # hosts (host:port) a source's own requests were redirected to (a portal that moved)
         self.moved_to: dict[str, set[str]] = {}
         self.max_sections = 10
@@ -152,11 +152,16 @@ class SourceSpider(scrapy.Spider):
         # are read from that copy (signal robots_parsed) instead of fetching it twice
         spider.robots_by_middleware = settings.getbool("ROBOTSTXT_OBEY")
         crawler.signals.connect(spider.robots_parsed, signal=signals.robots_parsed)
-        crawler.signals.connect(spider.load_listings, signal=signals.spider_opened)
+        crawler.signals.connect(spider.spider_opened, signal=signals.spider_opened)
         return spider
 
-    def load_listings(self) -> None:
-        """The listing pages earlier runs met, so none is fetched as an article again."""
+    def spider_opened(self) -> None:
+        """The sources of this run written to the database (name, province, url), and
+        the listing pages earlier runs met, so none is fetched as an article again."""
+        store_for(self.crawler).call(Store.upsert_sources, [
+            {"id": s.id, "name": s.name, "province": s.province,
+             "former_provinces": list(s.former_provinces), "kind": s.kind, "url": s.url}
+            for s in self.sources])
         if self.crawler.settings.get("PROVWATCH_DB"):
             self.known_listings = set(store_for(self.crawler).call(
                 lambda store: store.listing_urls()))
@@ -178,9 +183,9 @@ class SourceSpider(scrapy.Spider):
 
     # -- figures -----------------------------------------------------------------------
     def count(self, source: str, key: str, n: int = 1) -> None:
-        self.figures.setdefault(source, Counter())[key] += n
-        if self.crawler.stats is not None:
-            self.crawler.stats.inc_value(f"provwatch/{source}/{key}", n)
+        """Count a figure of ``source`` in the crawler's stats (crawler.crawl.figures);
+        the pipelines and middlewares count through here too."""
+        figures.count(self.crawler.stats, source, key, n)
 
     def _request(self, url: str, source: Source, role: str, callback: Any,
                  **meta: Any) -> scrapy.Request | None:
@@ -195,7 +200,7 @@ class SourceSpider(scrapy.Spider):
             if role == "article":
                 self.count(source.id, "duplicate_links")
             return None
-        spent = self.figures.get(source.id, Counter())["requests"]
+        spent = figures.value(self.crawler.stats, source.id, "requests")
         if spent >= (source.page_budget or self.page_budget):
             self.count(source.id, "budget_cut")
             return None
@@ -203,7 +208,7 @@ class SourceSpider(scrapy.Spider):
         self.count(source.id, "requests")
         meta.update({META_SOURCE: source.id, META_ROLE: role})
         if source.insecure_tls:
-            meta["provwatch_insecure_tls"] = True
+            meta[META_INSECURE_TLS] = True
         # Articles bypass Scrapy's fingerprint filter: IncrementalMiddleware de-duplicates
         # them by canonical URL and says why (duplicate link, redirect loop, known article).
         return scrapy.Request(url, callback=callback, errback=self.on_error, meta=meta,
@@ -214,14 +219,14 @@ class SourceSpider(scrapy.Spider):
         if self.recrawl_urls:
             for url in self.recrawl_urls:
                 source = self.source_for_url(url)
-                self.figures.setdefault(source.id, Counter())
+                figures.register(self.crawler.stats, source.id)
                 yield scrapy.Request(url, callback=self.parse_article, errback=self.on_error,
                                      dont_filter=True,
                                      meta={META_SOURCE: source.id, META_ROLE: "article",
-                                           "provwatch_forced": True})
+                                           META_FORCED: True})
             return
         for source in self.sources:
-            self.figures.setdefault(source.id, Counter())
+            figures.register(self.crawler.stats, source.id)
             for req in self.start_requests_for(source):
                 yield req
 
@@ -337,7 +342,8 @@ class SourceSpider(scrapy.Spider):
             # (endless pagination past the end of the archive)
             self.count(source.id, "trap_cut")
             return
-        if self.stop_at_known and self.incremental is not None and links and not wanted:
+        if self.stop_at_known and incremental_for(self.crawler) is not None and links \
+                and not wanted:
             # everything on this page is stored and older than the recheck window: the
             # older pages behind it hold nothing a run needs
             self.count(source.id, "pagination_stopped_known")
@@ -352,9 +358,10 @@ class SourceSpider(scrapy.Spider):
 
     def _status(self, key: str) -> str:
         """"new", "recheck" (stored, inside the recheck window) or "known" (stored)."""
-        if self.incremental is None:
+        incremental = incremental_for(self.crawler)
+        if incremental is None:
             return "new"
-        return str(self.incremental.status(key))
+        return incremental.status(key)
 
     def article_requests(self, source: Source, urls: Iterable[str]) -> Iterable[scrapy.Request]:
         for url in urls:
@@ -374,7 +381,7 @@ class SourceSpider(scrapy.Spider):
                     self.count(source.id, "known_skipped")
                 continue
             req = self._request(fetchable_url(url), source, "article", self.parse_article,
-                                provwatch_canonical=key)
+                                **{META_CANONICAL: key})
             if req is not None:
                 yield req
 
@@ -497,7 +504,7 @@ class SourceSpider(scrapy.Spider):
             url=response.url, source=source.id, body=response.body, encoding=encoding,
             requested_url=response.request.url if response.request else None,
             etag=_header(response, b"ETag"), last_modified=_header(response, b"Last-Modified"),
-            forced=bool(response.meta.get("provwatch_forced")),
+            forced=bool(response.meta.get(META_FORCED)),
         )
 
     def _listing_not_article(self, response: TextResponse, source: Source, site: str,
@@ -513,7 +520,7 @@ class SourceSpider(scrapy.Spider):
             self.remember_listing(response.url, source, reason)
         else:
             self.count(source.id, "listing_pages")
-        if response.meta.get("provwatch_forced"):
+        if response.meta.get(META_FORCED):
             return  # a recrawl of this URL: nothing else was asked for
         state = self.state.setdefault(source.id, SourceState())
         state.listings.add(canonical_url(response.url))

@@ -17,21 +17,28 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 from typing import Any
+from weakref import WeakKeyDictionary
 
 from scrapy import Request, signals
 from scrapy.downloadermiddlewares.retry import RetryMiddleware
 from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Response
 from scrapy.utils.defer import deferred_to_future
-from twisted.internet import reactor
 from twisted.internet.task import deferLater
 
 from crawler.archive.storeaccess import store_for
 from crawler.core.urls import canonical_url
+from crawler.crawl import figures
+from crawler.crawl.items import META_CONDITIONAL, META_FORCED, META_ROLE, META_SOURCE
 from store.db import Store
 
-ROLE = "provwatch_role"
-SOURCE = "provwatch_source"
+_INCREMENTAL: WeakKeyDictionary[Any, IncrementalMiddleware] = WeakKeyDictionary()
+
+
+def incremental_for(crawler: Any) -> IncrementalMiddleware | None:
+    """The crawler's IncrementalMiddleware, or None when it is not enabled: the spider
+    asks it (``status``) before spending budget on a link."""
+    return _INCREMENTAL.get(crawler)
 
 
 class IncrementalMiddleware:
@@ -45,7 +52,9 @@ class IncrementalMiddleware:
 
     @classmethod
     def from_crawler(cls, crawler: Any) -> IncrementalMiddleware:
-        return cls(crawler)
+        middleware = cls(crawler)
+        _INCREMENTAL[crawler] = middleware
+        return middleware
 
     def spider_opened(self) -> None:
         since = (datetime.now(UTC) - timedelta(days=self.recheck_days)).isoformat()
@@ -58,8 +67,6 @@ class IncrementalMiddleware:
                 self.validators.update(store.validators(source_id, since))
 
         store_for(self.crawler).call(read)
-        if hasattr(spider, "incremental"):
-            spider.incremental = self  # the spider asks status() before spending budget
 
     def status(self, key: str) -> str:
         """``"new"``, ``"recheck"`` (stored, inside the recheck window) or ``"known"``."""
@@ -68,21 +75,19 @@ class IncrementalMiddleware:
         return "recheck" if key in self.validators else "known"
 
     def _count(self, request: Request, key: str) -> None:
-        spider = self.crawler.spider
-        if hasattr(spider, "count"):
-            spider.count(request.meta.get(SOURCE, "unknown"), key)
+        figures.count(self.crawler.stats, request.meta.get(META_SOURCE, "unknown"), key)
 
     def process_request(self, request: Request) -> None:
-        if request.meta.get(ROLE) != "article" or request.meta.get("provwatch_forced"):
+        if request.meta.get(META_ROLE) != "article" or request.meta.get(META_FORCED):
             return None
         key = canonical_url(request.url)
-        asked_for = request.meta.get("provwatch_conditional")
+        asked_for = request.meta.get(META_CONDITIONAL)
         if asked_for and asked_for != key:
             # a redirect copied the article's validators to another address (the home page,
             # a "not found" page): a 304 from there would say the article is unchanged
             for header in (b"If-None-Match", b"If-Modified-Since"):
                 request.headers.pop(header, None)
-            request.meta.pop("provwatch_conditional")
+            request.meta.pop(META_CONDITIONAL)
             request.meta.pop("handle_httpstatus_list", None)
         if request.meta.get("retry_times") and key in self.seen_this_run:
             return None  # a retry of this run's own request (validators already set)
@@ -106,11 +111,11 @@ class IncrementalMiddleware:
         if last_modified:
             request.headers[b"If-Modified-Since"] = last_modified.encode("latin-1")
         request.meta["handle_httpstatus_list"] = [304]
-        request.meta["provwatch_conditional"] = key  # the address the validators belong to
+        request.meta[META_CONDITIONAL] = key  # the address the validators belong to
         return None
 
     def process_response(self, request: Request, response: Response) -> Response:
-        if request.meta.get("provwatch_conditional") and response.status == 304:
+        if request.meta.get(META_CONDITIONAL) and response.status == 304:
             self._count(request, "not_modified")
             store_for(self.crawler).submit(_touch, canonical_url(request.url))
             raise IgnoreRequest(f"not modified: {request.url}")
@@ -148,6 +153,9 @@ class BackoffRetryMiddleware(RetryMiddleware):
         return float(min(delay, self.backoff_max))
 
     async def _pause(self, seconds: float) -> None:
+        # imported here: importing this module (the spider does) must not install a reactor
+        from twisted.internet import reactor
+
         if seconds > 0:
             await deferred_to_future(deferLater(reactor, seconds, lambda: None))
 

@@ -7,22 +7,24 @@ runs stay silent apart from the final summary.
 from __future__ import annotations
 
 import sys
-from collections import Counter
+from collections.abc import Mapping
 from typing import Any
 
 from scrapy import signals
 from scrapy.exceptions import NotConfigured
 from twisted.internet import task
 
+from crawler.crawl.figures import ERRORS, per_source
+
 KEYS = (("listing_pages", "listing"), ("articles_fetched", "articles"), ("new", "new"),
         ("updated", "updated"))
 
 
-def progress_line(figures: dict[str, Counter[str]]) -> str:
+def progress_line(figures: Mapping[str, Mapping[str, int]]) -> str:
     parts = []
     for source in sorted(figures):
         fig = figures[source]
-        errors = sum(v for k, v in fig.items() if k.startswith("errors/"))
+        errors = sum(v for k, v in fig.items() if k.startswith(ERRORS))
         bits = [f"{fig.get(key, 0)} {label}" for key, label in KEYS if fig.get(key)]
         if errors:
             bits.append(f"{errors} errors")
@@ -49,7 +51,7 @@ class Progress:
         self.loop.start(self.interval, now=False)
 
     def report(self) -> None:
-        figures = getattr(self.crawler.spider, "figures", {})
+        figures = per_source(self.crawler.stats)
         if figures:
             print(progress_line(figures), file=sys.stderr, flush=True)
 

@@ -19,11 +19,12 @@ from typing import TYPE_CHECKING, Any
 
 import settings as default_settings
 
+# declared with the crawl's figures; re-exported for callers that still import it from here
+from crawler.crawl.figures import STORE_FAILED as STORE_FAILED
+
 if TYPE_CHECKING:
     from scrapy.settings import Settings
 
-
-STORE_FAILED = "store_failed"  # a crawl's finish reason when the database refused a write
 
 
 @dataclass

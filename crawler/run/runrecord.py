@@ -14,8 +14,8 @@ from typing import Any
 from scrapy import signals
 
 from crawler.archive.storeaccess import close_store, store_for
+from crawler.crawl.figures import STORE_FAILED, per_source
 from crawler.run.runlock import RunLock
-from crawler.run.runner import STORE_FAILED
 from store.db import Store, StoreError
 
 logger = logging.getLogger(__name__)
@@ -39,17 +39,12 @@ class RunRecorder:
         return cls(crawler)
 
     def spider_opened(self) -> None:
-        spider = self.crawler.spider
-        store = store_for(self.crawler)
-        store.call(Store.upsert_sources, [
-            {"id": s.id, "name": s.name, "province": s.province,
-             "former_provinces": list(s.former_provinces), "kind": s.kind, "url": s.url}
-            for s in getattr(spider, "sources", [])])
+        # the spider writes its sources' rows itself (it read the sources file)
         if self.run_id is None:
-            self.run_id = store.call(Store.start_run, "scrapy crawl", os.getpid())
+            self.run_id = store_for(self.crawler).call(Store.start_run, "scrapy crawl",
+                                                       os.getpid())
 
     def spider_closed(self, reason: str) -> None:
-        spider = self.crawler.spider
         store = store_for(self.crawler)
         try:
             # the last group of articles is committed before the figures are read: an
@@ -59,7 +54,7 @@ class RunRecorder:
             logger.error("database %s: the last articles of the crawl were not stored: %s",
                          self.crawler.settings.get("PROVWATCH_DB"), exc)
             reason = STORE_FAILED
-        figures = {sid: dict(c) for sid, c in getattr(spider, "figures", {}).items()}
+        figures = per_source(self.crawler.stats)
         started = self.crawler.stats.get_value("start_time") if self.crawler.stats else None
         seconds = (datetime.now(UTC) - started).total_seconds() if started else None
         try:
