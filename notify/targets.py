@@ -317,3 +317,30 @@ def install_redaction() -> None:
     logging.getLogger("apprise").addFilter(_PROCESS_FILTER)
     for handler in logging.getLogger().handlers:
         handler.addFilter(_PROCESS_FILTER)
+
+
+def configured_targets(urls: Iterable[str], config: str | Path | None) -> list[Target]:
+    """The targets of apprise ``urls`` and of a ``config`` file, their secrets registered
+    with the redacting filter before anything is logged. :class:`TargetError` names the
+    first unusable one."""
+    targets = targets_from_urls(urls) if urls else []
+    if config:
+        targets += targets_from_config(config)
+    secret_filter = RedactingFilter(t.url for t in targets)
+    for handler in logging.getLogger().handlers:
+        handler.addFilter(secret_filter)
+    return targets
+
+
+def usable_targets(urls: Iterable[str], config: str | Path | None
+                   ) -> tuple[list[Target], list[str]]:
+    """Targets for a nightly run: an unusable one is reported and skipped (its alerts stay
+    queued), so a notifier typo never costs the night's crawl."""
+    targets: list[Target] = []
+    problems: list[str] = []
+    for url, conf in [*((u, None) for u in urls), *([(None, config)] if config else [])]:
+        try:
+            targets += configured_targets([url] if url else [], conf)
+        except TargetError as exc:
+            problems.append(f"notify: {exc}; skipped, alerts stay queued")
+    return targets, problems

@@ -115,3 +115,17 @@ def health_report(store: Store) -> list[dict[str, Any]]:
             "articles": store.count("articles", "source = ?", [h["source"]]),
         })
     return rows
+
+
+def status_lines(runs: list[dict[str, Any]], health: list[dict[str, Any]]) -> list[str]:
+    """``provwatch status``: each recent run, then a table of the sources' health."""
+    lines = [] if runs else ["no runs yet"]
+    for report in runs:
+        lines += render_run(report)
+    if health:
+        lines += ["", f"{'source':<28} {'last success (+07:00)':<26} fail empty short  articles"]
+    for h in health:
+        lines.append(f"{h['source']:<28} {h['last_success'] or 'never':<26} "
+                     f"{h['fail_streak']:>4} {h['empty_streak']:>5} {h['short_streak']:>5} "
+                     f"{h['articles']:>9}")
+    return lines
