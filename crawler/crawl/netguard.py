@@ -59,6 +59,7 @@ from crawler.core.addresses import (
     resolve,
     usable_addresses,
 )
+from crawler.crawl.items import META_SOURCE
 
 logger = logging.getLogger(__name__)
 
@@ -122,7 +123,7 @@ class PrivateNetworkGuard:
 
     def _source(self, request: Request) -> Any:
         spider = self.crawler.spider
-        source_id = request.meta.get("provwatch_source")
+        source_id = request.meta.get(META_SOURCE)
         return getattr(spider, "by_id", {}).get(source_id) if source_id else None
 
     async def _source_addresses(self, source: Any) -> frozenset[str]:
