@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import json
 import re
 import socket
@@ -68,6 +69,43 @@ def test_every_key_the_readers_use_is_declared_with_a_meaning() -> None:
     assert {key for key in read if not is_declared(key)} == set()
     assert all(meaning.strip() for meaning in FIGURES.values())
     assert SUMMARY_KEYS[:4] == ("requests", "listing_pages", "links_found", "articles_fetched")
+
+
+ROOT = Path(__file__).resolve().parent.parent
+CRAWL_CODE = sorted([*ROOT.glob("crawler/**/*.py"), *ROOT.glob("spiders/*.py")])
+
+
+def _counted_literals(path: Path) -> set[str]:
+    """Figure keys written as literals in count(...) / _count(...) calls of one module
+    (not a database's store.count(table, ...))."""
+    keys: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text("utf-8"))):
+        if not isinstance(node, ast.Call) or not node.args:
+            continue
+        func = node.func
+        name = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", "")
+        receiver = ast.unparse(func.value) if isinstance(func, ast.Attribute) else ""
+        if name not in ("count", "_count") or "store" in receiver.lower():
+            continue
+        last = node.args[-1] if len(node.args) > 1 else None
+        if len(node.args) > 2 and isinstance(node.args[-1], ast.Name | ast.Call | ast.BinOp):
+            last = node.args[-2]  # count(source, key, n)
+        if isinstance(last, ast.Constant) and isinstance(last.value, str):
+            keys.add(last.value)
+    return keys
+
+
+def test_every_key_counted_in_the_crawl_code_is_declared() -> None:
+    counted = {key: path.relative_to(ROOT).as_posix() for path in CRAWL_CODE
+               for key in _counted_literals(path)}
+    assert {"requests", "trap_cut", "not_modified", "errors/store"} <= set(counted)
+    assert {key: where for key, where in counted.items() if not is_declared(key)} == {}
+
+
+def test_request_meta_keys_are_spelt_out_only_in_items() -> None:
+    spelt = {path.relative_to(ROOT).as_posix() for path in CRAWL_CODE
+             if re.search(r"[\"']provwatch_[a-z]", path.read_text("utf-8"))}
+    assert spelt == {"crawler/crawl/items.py"}
 
 
 def _closed_port() -> int:
