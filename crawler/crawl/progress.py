@@ -1,7 +1,8 @@
 """Extension: per-source progress lines on an interactive terminal.
 
 The CLI turns it on (``PROVWATCH_PROGRESS``) only when stderr is a terminal, so cron
-runs stay silent apart from the final summary.
+runs stay silent apart from the final summary. The figures are read from the crawler's
+stats (``crawler.crawl.figures.per_source``).
 """
 
 from __future__ import annotations

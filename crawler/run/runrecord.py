@@ -1,6 +1,7 @@
 """Extension: writes what each source did into the run's row when the spider closes.
 
 The CLI passes ``PROVWATCH_RUN_ID``; under plain ``scrapy crawl`` a run row is created.
+The per-source figures come from the crawler's stats (``crawler.crawl.figures.per_source``).
 """
 
 from __future__ import annotations
