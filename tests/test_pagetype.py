@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 from parsel import Selector
 
-from crawler.analysis.links import is_home, section_links
-from crawler.analysis.pagetype import headline_list_text, listing_address, page_kind
+from crawler.analysis.links import is_home, listing_address, section_links
+from crawler.analysis.pagetype import headline_list_text, page_kind
 
 SITES = Path(__file__).parent / "sites"
 SHAPES = SITES / "pagetype"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -81,3 +82,31 @@ def test_missing_file_and_unknown_only_id(tmp_path: Path) -> None:
     assert [s.id for s in select_sources(sources, ["hagiang"])] == ["hagiang"]
     with pytest.raises(SourcesFileError, match="unknown source id\\(s\\): nope"):
         select_sources(sources, ["nope"])
+
+
+def test_a_sources_file_is_parsed_once_per_state(tmp_path: Path,
+                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    """The CLI, the spider and the TLS opt-outs all ask for the sources of a run: the file
+    is parsed once, and again only when it changed."""
+    import crawler.config.sources as sources_module
+
+    parsed: list[Path] = []
+    real_parse = sources_module.parse_sources_report
+
+    def counting_parse(text: str, path: Path) -> tuple[list[Any], list[str]]:
+        parsed.append(path)
+        return real_parse(text, path)
+
+    monkeypatch.setattr(sources_module, "parse_sources_report", counting_parse)
+    path = tmp_path / "sources.toml"
+    path.write_text(GOOD, encoding="utf-8")
+    first = load_sources(path)
+    assert load_sources(path, lenient=True) == first
+    assert sources_module.load_sources_report(path)[0] == first
+    assert len(parsed) == 1
+    first.clear()  # a caller changing its list does not change the next caller's
+    assert len(load_sources(path)) == 2
+    path.write_text(GOOD.replace("Báo Lào Cai", "Báo Lào Cai điện tử"), encoding="utf-8")
+    assert {s.name for s in load_sources(path)} == {"Báo Lào Cai điện tử",
+                                                     "Cổng TTĐT tỉnh Hà Giang"}
+    assert len(parsed) == 2

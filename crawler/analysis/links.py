@@ -49,6 +49,24 @@ NAV_ANCESTORS = ("nav", "footer", "header")
 LIFERAY_CONTENT = re.compile(r"/-/(asset_publisher/[^/]+/content/|)[^/]+$")
 
 
+# a section address: /category/..., /page/2, ?CatID=3 without an item id
+_LISTING_PATH = re.compile(
+    r"/(category|categories|chuyen-muc|chuyenmuc|danh-muc|danhmuc|section|topic|chu-de)(/|$)|"
+    r"/(page|trang)[/-]\d+/?$", re.I)
+_LISTING_KEYS = frozenset({"cat", "catid", "cate", "categoryid", "cateid", "chuyenmuc",
+                           "danhmuc", "menuid", "zoneid", "page", "paged", "trang"})
+_ARTICLE_KEYS = frozenset({"id", "newsid", "itemid", "articleid", "postid", "p", "tinid",
+                           "baiid", "nid", "news_id", "item_id", "article_id"})
+
+def listing_address(url: str) -> bool:
+    """A section address: ``/category/…``, ``/page/2``, ``?CatID=3`` without an item id."""
+    parts = urlsplit(url)
+    keys = {k.lower() for k, _ in parse_qsl(parts.query, keep_blank_values=True)}
+    if keys & _ARTICLE_KEYS:
+        return False
+    return bool(_LISTING_PATH.search(parts.path) or keys & _LISTING_KEYS)
+
+
 @dataclass(frozen=True)
 class Link:
     url: str
@@ -307,8 +325,6 @@ def section_links(sel: Selector, base_url: str, site_url: str, limit: int = 10) 
     never news (``Giới thiệu``, ``Văn bản``, ``Video`` …) are left out: each section taken
     costs a request every night.
     """
-    from crawler.analysis.pagetype import listing_address  # pagetype imports this module
-
     home = canonical_url(base_url)
     scored: dict[str, tuple[int, int, str]] = {}
     for order, (a, url, text) in enumerate(_site_links(sel, base_url, site_url)):

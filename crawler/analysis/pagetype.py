@@ -27,11 +27,11 @@ import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any, Literal
-from urllib.parse import parse_qsl, urlsplit
 
 from lxml import etree
 from parsel import Selector
 
+from crawler.analysis.links import article_anchors, listing_address, next_page
 from crawler.core.urls import canonical_url
 
 Kind = Literal["article", "listing"]
@@ -48,14 +48,6 @@ _ARTICLE_TYPES = re.compile(
 _LISTING_TYPES = re.compile(r'"@type"\s*:\s*\[?\s*"(CollectionPage|ItemList|SearchResultsPage)"')
 # section addresses: WordPress /category/…, /chuyen-muc/…, /danh-muc/…, CatID=3, ?cat=5,
 # NukeViet /news/page-2, WordPress /page/2/
-_LISTING_PATH = re.compile(
-    r"/(category|categories|chuyen-muc|chuyenmuc|danh-muc|danhmuc|section|topic|chu-de)(/|$)|"
-    r"/(page|trang)[/-]\d+/?$", re.I)
-_LISTING_KEYS = frozenset({"cat", "catid", "cate", "categoryid", "cateid", "chuyenmuc",
-                           "danhmuc", "menuid", "zoneid", "page", "paged", "trang"})
-_ARTICLE_KEYS = frozenset({"id", "newsid", "itemid", "articleid", "postid", "p", "tinid",
-                           "baiid", "nid", "news_id", "item_id", "article_id"})
-
 # Weights of the decision, tuned on the extraction fixtures (13 article shapes, all
 # articles, also with a related-news block of 12-20 links with excerpts added) and on the
 # listing shapes of tests/sites (all listings); see tests/test_pagetype.py.
@@ -248,15 +240,6 @@ def _weight(signs: list[str]) -> int:
     return sum(2 if any(w in s for w in _STRONG) else 1 for s in signs)
 
 
-def listing_address(url: str) -> bool:
-    """A section address: ``/category/…``, ``/page/2``, ``?CatID=3`` without an item id."""
-    parts = urlsplit(url)
-    keys = {k.lower() for k, _ in parse_qsl(parts.query, keep_blank_values=True)}
-    if keys & _ARTICLE_KEYS:
-        return False
-    return bool(_LISTING_PATH.search(parts.path) or keys & _LISTING_KEYS)
-
-
 def page_kind(page: Selector | str | bytes, url: str, site_url: str | None = None,
               pattern: re.Pattern[str] | None = None) -> PageKind:
     """Whether the fetched page at ``url`` is an article or a listing, and why.
@@ -264,8 +247,6 @@ def page_kind(page: Selector | str | bytes, url: str, site_url: str | None = Non
     ``site_url`` is the site whose links count (default: the page's own); ``pattern`` a
     source's ``article_pattern``, as for ``article_links``.
     """
-    from crawler.analysis.links import article_anchors, next_page  # the spider's side
-
     sel = page if isinstance(page, Selector) else Selector(
         text=page.decode("utf-8", "replace") if isinstance(page, bytes) else page)
     site = site_url or url

@@ -220,16 +220,35 @@ def load_sources(path: str | Path | None = None, *, lenient: bool = False) -> li
     With ``lenient`` malformed entries are skipped (``load_sources_report`` says which);
     otherwise the first one raises.
     """
-    if lenient:
-        return load_sources_report(path)[0]
-    text, file = _read(path)
-    return parse_sources(text, file)
+    sources, problems = load_sources_report(path)
+    if problems and not lenient:
+        raise SourcesFileError(problems[0])
+    return sources
+
+
+# A run asks for the sources file in several places (the CLI's selection, the spider, the
+# TLS opt-outs): it is read and parsed once per process and file state (path, size,
+# modification time); an edited file is read again.
+_PARSED: dict[tuple[str, int, int], tuple[tuple[Source, ...], tuple[str, ...]]] = {}
 
 
 def load_sources_report(path: str | Path | None = None) -> tuple[list[Source], list[str]]:
     """The valid sources of a file and one message per malformed entry."""
-    text, file = _read(path)
-    return parse_sources_report(text, file)
+    file = Path(path) if path is not None else bundled_sources_path()
+    try:
+        state = file.stat()
+        key = (str(file.resolve()), state.st_size, state.st_mtime_ns)
+    except OSError:
+        key = None  # _read says what is wrong with the file
+    if key is None or key not in _PARSED:
+        text, file = _read(path)
+        sources, problems = parse_sources_report(text, file)
+        if key is None:
+            return sources, problems
+        _PARSED.clear()  # one file state at a time: a long-lived process never grows
+        _PARSED[key] = (tuple(sources), tuple(problems))
+    sources_t, problems_t = _PARSED[key]
+    return list(sources_t), list(problems_t)
 
 
 def select_sources(sources: Sequence[Source], only: Iterable[str] = ()) -> list[Source]:
