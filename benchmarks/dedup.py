@@ -28,6 +28,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from crawler.analysis.dedup import find_original, fingerprint, overlap, shingles, story_root  # noqa: E402
+from crawler.archive.database import open_store  # noqa: E402
 from store.db import Store  # noqa: E402
 
 VOCAB = ("tỉnh huyện xã chuyển đổi số chính quyền dịch vụ công trực tuyến người dân doanh nghiệp "
@@ -61,7 +62,7 @@ def add(store: Store, text: str, n: int, lookups: list[float]) -> None:
 
 
 def build_archive(path: Path, size: int, rng: random.Random) -> Store:
-    store = Store(path)
+    store = open_store(path)
     batch: list[tuple[str, int]] = [(synthetic_text(rng), i) for i in range(size)]
     with store.transaction():
         for text, i in batch:
@@ -115,7 +116,7 @@ def accuracy(orders: int = 20) -> None:
         order = docs[:]
         random.Random(seed).shuffle(order)
         with tempfile.TemporaryDirectory() as tmp:
-            store = Store(Path(tmp) / "l.db")
+            store = open_store(Path(tmp) / "l.db")
             story_of: dict[int, str] = {}
             roots: dict[str, set[int]] = {}
             for n, doc in enumerate(order):
@@ -156,7 +157,7 @@ def tune() -> None:
 
 def query_plan() -> None:
     with tempfile.TemporaryDirectory() as tmp:
-        store = Store(Path(tmp) / "q.db")
+        store = open_store(Path(tmp) / "q.db")
         buckets = list(fingerprint(synthetic_text(random.Random(1))).buckets)
         plan = store.db.execute(
             "EXPLAIN QUERY PLAN SELECT article_id, COUNT(*) AS n FROM lsh_bands WHERE bucket "

@@ -2,6 +2,10 @@
 
 Writes that belong together (a new article, its first version, its LSH bands and its alert)
 happen in one transaction, so a run killed at any moment leaves either all of them or none.
+
+The store imports nothing of the project: what it needs to know about text (folding for the
+search index, fingerprints and the listing test for old migrations) comes in as
+``StoreAnalysers`` (store/analysers.py), which ``crawler.archive.database.open_store`` fills.
 """
 
 from __future__ import annotations
@@ -17,17 +21,14 @@ from typing import Any
 
 import sqlite_utils
 
-from crawler.core.text import fold
+from store.analysers import StoreAnalysers, require
+from store.errors import MissingAnalysers, StoreError
 from store.schema import MIGRATIONS, SCHEMA_VERSION
 
 Row = dict[str, Any]
 # alerts of a listing row (stored as an article before migration 6) are never sent
 _NOT_LISTING = ("(article_id IS NULL OR article_id NOT IN "
                 "(SELECT id FROM articles WHERE page_kind = 'listing'))")
-
-
-class StoreError(RuntimeError):
-    """The database cannot be opened, migrated or written."""
 
 
 def utcnow() -> str:
@@ -43,8 +44,9 @@ MAX_QUERY_WORDS = 32  # an FTS5 AND of 16,000 words ran for minutes; no real que
 MAX_QUERY_CHARS = 1000
 
 
-def _fts_query(query: str) -> str:
-    """Turn user words into an FTS5 query over folded text (each word quoted, AND-ed)."""
+def fts_query(query: str, fold: Callable[[str], str]) -> str:
+    """Turn user words into an FTS5 query over text folded by ``fold`` (the function the
+    stored ``*_folded`` columns were folded with): each word quoted, all AND-ed."""
     if len(query) > MAX_QUERY_CHARS:
         raise QueryError(f"search query too long ({len(query)} characters; at most "
                          f"{MAX_QUERY_CHARS})")
@@ -56,10 +58,17 @@ def _fts_query(query: str) -> str:
 
 
 class Store:
-    """A provwatch SQLite database opened, migrated and ready."""
+    """A provwatch SQLite database opened, migrated and ready.
 
-    def __init__(self, path: str | Path, *, timeout: float = 30.0) -> None:
+    ``analysers`` fold text for the search index and feed the migrations that rebuild
+    derived data from stored text; without them (``None``) every call that needs one raises
+    ``StoreError`` saying so, and everything else works.
+    """
+
+    def __init__(self, path: str | Path, *, timeout: float = 30.0,
+                 analysers: StoreAnalysers | None = None) -> None:
         self.path = Path(path)
+        self.analysers = analysers
         try:
             conn = sqlite3.connect(str(self.path), timeout=timeout, isolation_level=None)
             conn.execute("PRAGMA journal_mode=WAL")
@@ -91,10 +100,29 @@ class Store:
         try:
             for number in range(version, SCHEMA_VERSION):
                 with self.transaction():
-                    MIGRATIONS[number](self.db)
+                    MIGRATIONS[number](self.db, self.analysers)
                     self.db.execute(f"PRAGMA user_version = {number + 1}")
         except sqlite3.OperationalError as exc:
             raise StoreError(f"{self.path}: cannot migrate database: {exc}") from exc
+        except MissingAnalysers as exc:
+            raise MissingAnalysers(f"{self.path}: cannot migrate database from schema "
+                                   f"{number} to {number + 1}: {exc}") from exc
+
+    def _fold(self, text: str, purpose: str) -> str:
+        """``text`` folded by the store's analysers (``purpose`` names the need if absent)."""
+        return require(self.analysers, purpose).fold(text)
+
+    def _folded(self, row: Row, title: str | None, text: str | None) -> None:
+        """Set the row's folded columns unless its writer folded them already (a worker
+        process does, off the crawl's thread)."""
+        if "title_folded" not in row:
+            row["title_folded"] = self._fold(title or "", "fold an article's title for search")
+        if "text_folded" not in row:
+            row["text_folded"] = self._fold(text or "", "fold an article's text for search")
+
+    def fts_query(self, query: str) -> str:
+        """The FTS5 query for ``query``, folded as the stored columns are."""
+        return fts_query(query, require(self.analysers, "fold a search query").fold)
 
     def transaction(self) -> sqlite3.Connection:
         """Context manager: ``with store.transaction(): ...`` commits or rolls back.
@@ -247,10 +275,7 @@ class Store:
         row.setdefault("last_changed", now)
         row.setdefault("last_checked", now)
         row["version"] = 1
-        if "title_folded" not in row:  # a worker process may have folded them already
-            row["title_folded"] = fold(row.get("title") or "")
-        if "text_folded" not in row:
-            row["text_folded"] = fold(row.get("text") or "")
+        self._folded(row, row.get("title"), row.get("text"))
         for key in ("matched", "former_provinces"):
             if isinstance(row.get(key), list | tuple):
                 row[key] = json.dumps(list(row[key]), ensure_ascii=False)
@@ -281,9 +306,9 @@ class Store:
         for key in ("matched", "former_provinces"):
             if isinstance(update.get(key), list | tuple):
                 update[key] = json.dumps(list(update[key]), ensure_ascii=False)
-        update.update(version=version, last_changed=now, last_checked=now,
-                      title_folded=fold(update.get("title", current["title"]) or ""),
-                      text_folded=fold(update.get("text", current["text"]) or ""))
+        update.update(version=version, last_changed=now, last_checked=now)
+        self._folded(update, update.get("title", current["title"]),
+                     update.get("text", current["text"]))
         with self.transaction():
             self.db.table("articles").update(article_id, update)
             self._insert("versions", {
@@ -335,8 +360,7 @@ class Store:
         for key in ("matched", "former_provinces"):
             if isinstance(update.get(key), list | tuple):
                 update[key] = json.dumps(list(update[key]), ensure_ascii=False)
-        update["title_folded"] = fold(update.get("title") or "")
-        update["text_folded"] = fold(update.get("text") or "")
+        self._folded(update, update.get("title"), update.get("text"))
         with self.transaction():
             current = self.article_by_id(article_id)
             if current is None:
@@ -389,7 +413,7 @@ class Store:
 
     def search(self, query: str, limit: int = 20) -> list[Row]:
         """Full-text search over folded title and text: diacritics and đ are optional."""
-        fts = _fts_query(query)
+        fts = self.fts_query(query)
         if not fts:
             return []
         sql = (

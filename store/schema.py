@@ -2,6 +2,8 @@
 
 Each migration is a function from version N-1 to N, applied in one transaction; an older
 database is brought up to date on open, and a newer one is refused with a clear message.
+A migration that rebuilds derived data from stored text (5, 6) gets the text functions from
+the Store's ``StoreAnalysers`` and asks for them only when there is stored text to read.
 """
 
 from __future__ import annotations
@@ -12,12 +14,14 @@ from collections.abc import Callable
 
 import sqlite_utils
 
+from store.analysers import StoreAnalysers, require
+
 logger = logging.getLogger(__name__)
 
 FTS_TOKENIZE = "unicode61 remove_diacritics 2"
 
 
-def _v1(db: sqlite_utils.Database) -> None:
+def _v1(db: sqlite_utils.Database, analysers: StoreAnalysers | None = None) -> None:
     db.table("sources").create(
         {"id": str, "name": str, "province": str, "former_provinces": str, "kind": str,
          "url": str, "updated": str},
@@ -72,14 +76,14 @@ def _v1(db: sqlite_utils.Database) -> None:
         pk="source", if_not_exists=True)  # fmt: skip
 
 
-def _v2(db: sqlite_utils.Database) -> None:
+def _v2(db: sqlite_utils.Database, analysers: StoreAnalysers | None = None) -> None:
     """Outbox lookups per target and by age stay index-only as the outbox grows."""
     db.table("deliveries").create_index(["target", "status"], if_not_exists=True)
     db.table("alerts").create_index(["created"], if_not_exists=True)
     db.table("articles").create_index(["source", "last_checked"], if_not_exists=True)
 
 
-def _v3(db: sqlite_utils.Database) -> None:
+def _v3(db: sqlite_utils.Database, analysers: StoreAnalysers | None = None) -> None:
     """Copies of a story are found by their root (alert-once check, history, export)."""
     db.table("articles").create_index(["duplicate_of"], if_not_exists=True)
 
@@ -90,7 +94,7 @@ def bucket_id(bucket: str) -> int:
                           signed=True)
 
 
-def _v4(db: sqlite_utils.Database) -> None:
+def _v4(db: sqlite_utils.Database, analysers: StoreAnalysers | None = None) -> None:
     """LSH bands keyed by 64-bit integers in a WITHOUT ROWID table: half the size of the
     text keys with a separate rowid, and 58 inserts per article cost a third as much."""
     db.conn.create_function("pw_bucket_id", 1, bucket_id, deterministic=True)
@@ -102,18 +106,19 @@ def _v4(db: sqlite_utils.Database) -> None:
     db.execute("ALTER TABLE lsh_bands_v4 RENAME TO lsh_bands")
 
 
-def _v5(db: sqlite_utils.Database) -> None:
+def _v5(db: sqlite_utils.Database, analysers: StoreAnalysers | None = None) -> None:
     """Dedup fingerprints recomputed from the stored texts: gram hashes changed (scheme
     "k5p"), and bands of the old scheme would never meet a new article's."""
-    from crawler.analysis.dedup import fingerprint  # crawler.analysis.dedup imports the store
-
     db.execute("DELETE FROM lsh_bands")
     db.execute("DELETE FROM signatures")
     rows = db.execute("SELECT id, text FROM articles WHERE text IS NOT NULL AND text != ''"
                       ).fetchall()
-    if rows:
-        logger.info("rebuilding the near-duplicate index of %d stored articles (once, about "
-                    "1 ms each)", len(rows))
+    if not rows:
+        return
+    fingerprint = require(analysers, "rebuild the near-duplicate index of stored articles "
+                                     "(migration 5)").fingerprint
+    logger.info("rebuilding the near-duplicate index of %d stored articles (once, about "
+                "1 ms each)", len(rows))
     for article_id, text in rows:
         fp = fingerprint(text)
         db.execute("INSERT INTO signatures (article_id, minhash) VALUES (?, ?)",
@@ -122,25 +127,28 @@ def _v5(db: sqlite_utils.Database) -> None:
                             [(b, article_id) for b in fp.buckets])
 
 
-def _v6(db: sqlite_utils.Database) -> None:
+def _v6(db: sqlite_utils.Database, analysers: StoreAnalysers | None = None) -> None:
     """Section fronts and listings are no articles (issue 17): ``articles.page_kind``
     ('article' or 'listing') and a ``listings`` table of the listing pages a crawl met.
 
     Rows stored before pages were judged are marked 'listing' when their stored text is
-    mostly a list of headlines (``crawler.analysis.pagetype.headline_list_text``); nothing is
-    deleted. A listing row leaves export, search, dedup and the alert outbox; its URL is
-    remembered as a listing, so it is never fetched as an article again. A listing whose
-    stored text does not show it (a page with long excerpts) stays 'article'.
+    mostly a list of headlines (``StoreAnalysers.is_headline_list``; provwatch passes
+    ``crawler.analysis.pagetype.headline_list_text``); nothing is deleted. A listing row
+    leaves export, search, dedup and the alert outbox; its URL is remembered as a listing, so
+    it is never fetched as an article again. A listing whose stored text does not show it (a
+    page with long excerpts) stays 'article'.
     """
-    from crawler.analysis.pagetype import headline_list_text
-
     db.execute("ALTER TABLE articles ADD COLUMN page_kind TEXT NOT NULL DEFAULT 'article'")
     db.execute("CREATE TABLE IF NOT EXISTS listings (url TEXT PRIMARY KEY, source TEXT, "
                "first_seen TEXT, last_seen TEXT, reason TEXT)")
     rows = db.execute("SELECT id, url, source, first_seen, text FROM articles "
                       "WHERE text IS NOT NULL AND text != ''").fetchall()
-    marked = [(i, url, source, seen) for i, url, source, seen, text in rows
-              if headline_list_text(text)]
+    marked: list[tuple[int, str, str, str]] = []
+    if rows:
+        headline_list = require(analysers, "find the listing pages among stored articles "
+                                           "(migration 6)").is_headline_list
+        marked = [(i, url, source, seen) for i, url, source, seen, text in rows
+                  if headline_list(text)]
     # the outbox asks "is this alert's article a listing?": a partial index, empty at first
     db.execute("CREATE INDEX IF NOT EXISTS articles_listing ON articles (id) "
                "WHERE page_kind = 'listing'")
@@ -158,7 +166,7 @@ def _v6(db: sqlite_utils.Database) -> None:
                        "export, search and alerts", len(marked))
 
 
-def _pages(db: sqlite_utils.Database) -> None:
+def _pages(db: sqlite_utils.Database, analysers: StoreAnalysers | None = None) -> None:
     """The page each article was last read from, compressed, so a changed selector or topic
     file can be applied to what is stored without fetching it again (provwatch reanalyse)."""
     db.execute("CREATE TABLE IF NOT EXISTS pages (article_id INTEGER PRIMARY KEY "
@@ -166,7 +174,7 @@ def _pages(db: sqlite_utils.Database) -> None:
                "body BLOB NOT NULL)")
 
 
-def _targets(db: sqlite_utils.Database) -> None:
+def _targets(db: sqlite_utils.Database, analysers: StoreAnalysers | None = None) -> None:
     """Notification targets the outbox has seen, recorded before the first message to them
     (issue 19): a new target skips the older backlog once, and a run killed before it
     recorded any delivery does not make the target look new (and its alerts backlog)
@@ -175,6 +183,6 @@ def _targets(db: sqlite_utils.Database) -> None:
                "first_seen TEXT, backlog_before TEXT)")
 
 
-MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [_v1, _v2, _v3, _v4, _v5, _v6, _pages,
-                                                             _targets]
+Migration = Callable[[sqlite_utils.Database, StoreAnalysers | None], None]
+MIGRATIONS: list[Migration] = [_v1, _v2, _v3, _v4, _v5, _v6, _pages, _targets]
 SCHEMA_VERSION = len(MIGRATIONS)

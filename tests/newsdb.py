@@ -8,8 +8,8 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 from crawler.analysis.versions import text_diff
+from crawler.archive.database import open_store
 from crawler.core.dates import VN_TZ
-from store.db import Store
 
 TQ_TITLE = "Chuyển đổi số: Tuyên Quang đưa dịch vụ công lên nền tảng số"
 FARM_TITLE = "Nông dân chuyển đổi cơ cấu cây trồng vụ đông xuân"
@@ -41,7 +41,7 @@ def _article(url: str, source: str, province: str | None, title: str, text: str,
 def populate(path: Path) -> dict[str, int]:
     """Write the articles; returns their ids by name."""
     now = datetime.now(VN_TZ).replace(microsecond=0)
-    store = Store(path)
+    store = open_store(path)
     store.upsert_sources([
         {"id": "baotuyenquang", "name": "Báo Tuyên Quang", "province": "Tuyên Quang",
          "kind": "newspaper", "url": "https://baotuyenquang.example/"},

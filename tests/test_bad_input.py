@@ -16,7 +16,7 @@ import pytest
 from click.testing import CliRunner
 
 from cli import main
-from store.db import Store
+from crawler.archive.database import open_store
 from tests.conftest import FAST, SITES, write_sources
 from tests.localservers import Page, SiteServer, free_port
 
@@ -103,7 +103,7 @@ def test_every_bad_page_is_reported_and_the_run_completes(tmp_path: Path,
         "crawl", "--sources", str(sources)])
     out = result.output
     assert result.exit_code == 0, out
-    store = Store(db)
+    store = open_store(db)
     titles = {r["title"] for r in store.iter_articles()}
     assert "Lào Cai đẩy mạnh chuyển đổi số trong cơ quan nhà nước" in titles
     assert CP1258_TITLE in titles  # windows-1258 without charset decoded correctly
@@ -166,7 +166,7 @@ def test_unusable_notifier_is_reported_and_alerts_stay_queued(tmp_path: Path,
     assert result.exit_code == 0, result.output
     assert "notify: not a usable apprise URL: notaservice://***" in result.output
     assert "secret-token-123456" not in result.output
-    store = Store(db)
+    store = open_store(db)
     assert len(store.all_unsent_alerts()) >= 1
     assert b"secret-token-123456" not in db.read_bytes()
 
@@ -184,7 +184,7 @@ def test_unusable_setting_is_refused_before_the_crawl(tmp_path: Path, setting: s
     result = CliRunner().invoke(main, ["--db", str(db), "-s", setting, "crawl", "--sources",
                                        str(sources)])
     assert result.exit_code == 2 and message in result.output
-    assert not db.exists() or Store(db).count("runs") == 0  # no run was started
+    assert not db.exists() or open_store(db).count("runs") == 0  # no run was started
 
 
 def test_a_crawl_that_cannot_start_fails_the_run(tmp_path: Path) -> None:

@@ -10,7 +10,7 @@ import pytest
 from click.testing import CliRunner
 
 from cli import main
-from store.db import Store
+from crawler.archive.database import open_store
 from tests.conftest import FAST, SITES, write_sources
 from tests.localservers import Page, SiteServer, WebhookServer
 
@@ -35,7 +35,7 @@ def crawled(tmp_path: Path, portal: SiteServer) -> tuple[str, Path, SiteServer]:
 
 
 def _id_of(db: str, path: str) -> int:
-    store = Store(db)
+    store = open_store(db)
     row = next(r for r in store.iter_articles() if r["url"].endswith(path))
     return int(row["id"])
 
@@ -81,7 +81,7 @@ def test_recrawl_of_an_edited_article_makes_one_version_and_a_diff(
     code, out = cli("--db", db, *FAST, "recrawl", f"{portal.base}{LAOCAI}",
                     "--sources", str(sources))
     assert "1 unchanged" in out
-    store = Store(db)
+    store = open_store(db)
     changed = [a for a in store.all_unsent_alerts() if a["kind"] == "changed"]
     assert len(changed) == 1 and "75%" in changed[0]["payload"]["changes"]
 

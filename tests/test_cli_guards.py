@@ -8,7 +8,8 @@ import pytest
 from click.testing import CliRunner
 
 from cli import main
-from store.db import MAX_QUERY_WORDS, Store
+from crawler.archive.database import open_store
+from store.db import MAX_QUERY_WORDS
 
 
 @pytest.mark.parametrize("command", [["status"], ["search", "chuyển đổi số"],
@@ -24,7 +25,7 @@ def test_a_mistyped_db_is_named_not_created(tmp_path: Path, command: list[str]) 
 
 def test_an_overlong_search_query_is_refused_at_once(tmp_path: Path) -> None:
     db = tmp_path / "p.db"
-    Store(db).close()
+    open_store(db).close()
     words = " ".join(["chuyển đổi số"] * 6000)  # 18,000 words
     result = CliRunner().invoke(main, ["--db", str(db), "search", words])
     assert result.exit_code == 2

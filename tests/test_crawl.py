@@ -9,7 +9,7 @@ from pathlib import Path
 from click.testing import CliRunner
 
 from cli import main
-from store.db import Store
+from crawler.archive.database import open_store
 from tests.conftest import FAST, write_sources
 from tests.localservers import Page, SiteServer
 
@@ -84,7 +84,7 @@ def crawl(tmp_path: Path, site: SiteServer, *settings: str, **extra: object
     result = CliRunner().invoke(main, ["--db", str(db), *FAST, *settings, "crawl", "--sources",
                                        str(sources)])
     assert result.exit_code == 0, result.output
-    run = Store(db).runs()[0]
+    run = open_store(db).runs()[0]
     return result.output, json.loads(run["sources"])["tinh"]
 
 
@@ -92,7 +92,7 @@ def test_every_discovery_route_finds_its_article_and_traps_are_cut(tmp_path: Pat
     site = SiteServer(site_routes()).start()
     try:
         output, figures = crawl(tmp_path, site)
-        store = Store(tmp_path / "p.db")
+        store = open_store(tmp_path / "p.db")
         titles = {r["title"] for r in store.iter_articles()}
         assert titles == {"Bài trên danh mục", "Bài trang hai", "Bài chỉ có trong feed",
                           "Bài chỉ có trong sitemap", "Bài trong sitemap nén gzip"}
@@ -216,7 +216,7 @@ def test_tracking_and_print_variants_are_fetched_and_stored_once(tmp_path: Path)
     try:
         _, figures = crawl(tmp_path, site, feeds=[f"{site.base}/rss.xml"])
         assert [p for p in site.paths() if p.startswith("/tin/")] == [path]
-        assert Store(tmp_path / "p.db").count("articles") == 1
+        assert open_store(tmp_path / "p.db").count("articles") == 1
         assert figures["duplicate_links"] == 1  # the feed's; one page's links are merged
     finally:
         site.stop()
@@ -246,7 +246,7 @@ def test_link_rel_canonical_merges_aliases_in_head_or_body(tmp_path: Path) -> No
     try:
         _, figures = crawl(tmp_path, site)
         assert figures["articles_fetched"] == 2
-        rows = list(Store(tmp_path / "p.db").db["articles"].rows)
+        rows = list(open_store(tmp_path / "p.db").db["articles"].rows)
         assert [r["url"] for r in rows] == [site.base + canonical]
         assert figures.get("duplicates", 0) == 0
     finally:
@@ -272,6 +272,6 @@ def test_retries_wait_before_asking_again(tmp_path: Path) -> None:
     try:
         crawl(tmp_path, site, "-s", "RETRY_TIMES=1", "-s", "PROVWATCH_RETRY_BACKOFF=0.6")
         assert len(stamps) == 2 and stamps[1] - stamps[0] >= 0.6
-        assert Store(tmp_path / "p.db").count("articles") == 1
+        assert open_store(tmp_path / "p.db").count("articles") == 1
     finally:
         site.stop()

@@ -13,6 +13,7 @@ from crawler.analysis.dedup import (
     shingles,
     story_root,
 )
+from crawler.archive.database import open_store
 from store.db import Store
 
 LABELLED = Path(__file__).parent / "data" / "dedup_labelled.jsonl"
@@ -33,7 +34,7 @@ def add(store: Store, doc: dict[str, str], n: int) -> int:
 
 
 def test_every_copy_joins_its_story_and_no_story_joins_another(tmp_path: Path) -> None:
-    store = Store(tmp_path / "d.db")
+    store = open_store(tmp_path / "d.db")
     story_of: dict[int, str] = {}
     roots: dict[str, set[int]] = {}
     for n, doc in enumerate(DOCS):  # file order: each story's portal copy first
@@ -79,7 +80,7 @@ def test_short_text_is_compared_whole_not_contained() -> None:
 
 
 def test_lsh_lookup_searches_the_band_index(tmp_path: Path) -> None:
-    store = Store(tmp_path / "q.db")
+    store = open_store(tmp_path / "q.db")
     plan = store.db.execute(
         "EXPLAIN QUERY PLAN SELECT article_id, COUNT(*) AS n FROM lsh_bands WHERE bucket "
         "IN (?, ?) GROUP BY article_id ORDER BY n DESC, article_id LIMIT ?",
@@ -90,7 +91,7 @@ def test_lsh_lookup_searches_the_band_index(tmp_path: Path) -> None:
 
 
 def test_a_copy_points_at_the_first_seen_copy_even_via_another_copy(tmp_path: Path) -> None:
-    store = Store(tmp_path / "d.db")
+    store = open_store(tmp_path / "d.db")
     first = add(store, by_id("quangninh-ioc/excerpt-40"), 1)
     second = add(store, by_id("quangninh-ioc/portal"), 2)
     third = add(store, by_id("quangninh-ioc/rewritten-lead"), 3)

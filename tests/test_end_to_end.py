@@ -9,7 +9,7 @@ import pytest
 from click.testing import CliRunner
 
 from cli import main
-from store.db import Store
+from crawler.archive.database import open_store
 from tests.conftest import FAST, write_sources
 from tests.localservers import SiteServer, SmtpServer, WebhookServer, body_of
 
@@ -41,7 +41,7 @@ def test_run_stores_articles_and_alerts_once(tmp_path: Path, portal: SiteServer,
     assert code == 0, out
     assert "3 new" in out
 
-    store = Store(db)
+    store = open_store(db)
     rows = {r["url"].split(str(portal.port))[-1]: r for r in store.iter_articles()}
     assert set(rows) == {HATINH, LAOCAI, FARM}
     assert rows[HATINH]["published"] == "2021-10-06T21:08:00+07:00"

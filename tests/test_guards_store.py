@@ -21,9 +21,9 @@ import pytest
 from click.testing import CliRunner
 
 from cli import main
+from crawler.archive.database import open_store
 from notify.send import send_pending
 from notify.targets import Target
-from store.db import Store
 from tests.conftest import FAST, portal_routes, write_sources
 from tests.localservers import Page, SiteServer
 from tests.telegram_standin import TelegramStandIn
@@ -143,7 +143,7 @@ def delivery_transactions(statements: list[str]) -> list[set[int]]:
 
 
 def test_each_digest_part_is_recorded_in_one_transaction(tmp_path: Path) -> None:
-    store = Store(tmp_path / "p.db")
+    store = open_store(tmp_path / "p.db")
     fill(store, 60)  # a digest Telegram must take in several parts
     ids_by_title = {row["title"].split(":", 1)[0]: row["id"]
                     for row in store.db.query("SELECT id, title FROM articles")}
@@ -184,7 +184,7 @@ def test_an_excerpt_of_the_first_paragraph_is_found_as_a_copy(tmp_path: Path, to
     # its first forty words are the article's first forty words (the head bands)
     from crawler.analysis.dedup import find_original, fingerprint
 
-    store = Store(tmp_path / "p.db")
+    store = open_store(tmp_path / "p.db")
     full = "\n".join(paragraph(topic, n) for n in range(12))
     fp = fingerprint(full)
     store.insert_article({"url": "https://a.vn/bai-1.html", "title": topic, "text": full,
@@ -218,7 +218,7 @@ def test_a_change_summary_shows_removed_rewritten_and_edited_paragraphs_hunk_by_
 def test_alerts_older_than_14_days_are_not_sent(tmp_path: Path) -> None:
     from tests.localservers import WebhookServer
 
-    store = Store(tmp_path / "p.db")
+    store = open_store(tmp_path / "p.db")
     fill(store, 4)
     long_ago = (datetime.now(UTC) - timedelta(days=20)).replace(microsecond=0).isoformat()
     with store.transaction():  # the first two were queued three weeks ago

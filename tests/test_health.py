@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from crawler.archive.database import open_store
 from crawler.run.health import assess_sources
 from store.db import Store, utcnow
 
@@ -21,7 +22,7 @@ def _health_alerts(store: Store) -> list[tuple[str, str]]:
 
 
 def test_failing_source_alerts_once_then_recovers_once(tmp_path: Path) -> None:
-    store = Store(tmp_path / "p.db")
+    store = open_store(tmp_path / "p.db")
     assert _assess(store, 1, GOOD) == []
     assert _assess(store, 2, DOWN, {"s": "dns×1"}) == []
     assert _assess(store, 3, DOWN, {"s": "dns×1"}) == []
@@ -39,13 +40,13 @@ def test_failing_source_alerts_once_then_recovers_once(tmp_path: Path) -> None:
 
 
 def test_source_with_no_links_is_empty(tmp_path: Path) -> None:
-    store = Store(tmp_path / "p.db")
+    store = open_store(tmp_path / "p.db")
     events = [_assess(store, i, {"listing_pages": 1}) for i in range(3)]
     assert events[:2] == [[], []] and events[2][0].problem == "empty"
 
 
 def test_extraction_much_shorter_than_usual_is_a_layout_change(tmp_path: Path) -> None:
-    store = Store(tmp_path / "p.db")
+    store = open_store(tmp_path / "p.db")
     store.save_health({"source": "s", "fail_streak": 0, "empty_streak": 0,
                        "short_streak": 2, "median_length": 3000.0, "alerted": None})
     store.insert_article({"url": "https://s.vn/1", "source": "s", "title": "T",

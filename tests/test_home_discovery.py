@@ -19,9 +19,9 @@ from parsel import Selector
 
 from cli import main
 from crawler.analysis.links import article_links
+from crawler.archive.database import open_store
 from crawler.core.text import fold
 from crawler.core.urls import canonical_url
-from store.db import Store
 from store.schema import MIGRATIONS
 from tests.conftest import FAST, SITES, write_sources
 from tests.localservers import Page, SiteServer
@@ -128,11 +128,11 @@ def crawl(db: Path, sources: Path, *settings: str) -> dict[str, int]:
     result = CliRunner().invoke(main, ["--db", str(db), *FAST, *settings, "crawl",
                                        "--sources", str(sources)])
     assert result.exit_code == 0, result.output
-    return dict(json.loads(Store(db).runs()[0]["sources"])["tinh"])
+    return dict(json.loads(open_store(db).runs()[0]["sources"])["tinh"])
 
 
 def stored_titles(db: Path) -> set[str]:
-    return {r["title"] for r in Store(db).iter_articles()}
+    return {r["title"] for r in open_store(db).iter_articles()}
 
 
 @pytest.fixture
@@ -256,11 +256,11 @@ def test_sections_listed_in_a_sitemap_are_followed_and_never_stored(tmp_path: Pa
         db = tmp_path / "p.db"
         figures = crawl(db, sources)
         assert not [k for k in figures if k.startswith("errors/")], figures
-        stored = {r["url"] for r in Store(db).iter_articles()}
+        stored = {r["url"] for r in open_store(db).iter_articles()}
         sections = {canonical_url(site.base + p) for p in SHAPE_PAGES.values()}
         assert not stored & sections
         assert stored == {canonical_url(site.base + p) for p in articles}
-        assert Store(db).count("articles") == len(articles)  # no listing row either
+        assert open_store(db).count("articles") == len(articles)  # no listing row either
         assert figures["listing"] == len(SHAPE_PAGES), figures
         cold = len(site.requests)
 
@@ -294,14 +294,14 @@ def test_a_listing_of_an_earlier_run_that_is_an_article_now_is_stored(tmp_path: 
         db = tmp_path / "p.db"
         crawl(db, sources)
         section = canonical_url(site.base + "/news/chuyen-doi-so/")
-        assert section in Store(db).listing_urls()
+        assert section in open_store(db).listing_urls()
         # the address now serves an article (or was misjudged): judged again, it is stored
         site.routes["/news/chuyen-doi-so/"] = article_page(
             7, "Tỉnh công bố bộ chỉ số chuyển đổi số cấp xã", "Tin tức", "/tin/", [])
         figures = crawl(db, sources)
         assert figures["new"] == 1, figures
-        assert section in {r["url"] for r in Store(db).iter_articles()}
-        assert section not in Store(db).listing_urls()
+        assert section in {r["url"] for r in open_store(db).iter_articles()}
+        assert section not in open_store(db).listing_urls()
     finally:
         site.stop()
 
@@ -347,7 +347,7 @@ def test_migration_marks_a_stored_listing_and_keeps_it_out_of_export_search_aler
         tmp_path: Path) -> None:
     path = tmp_path / "old.db"
     old_database(path)
-    store = Store(path)  # migrates
+    store = open_store(path)  # migrates
     rows = {r["url"]: r for r in store.db["articles"].rows}
     assert len(rows) == 2  # nothing deleted
     assert rows["https://tinh.gov.vn/chuyen-doi-so"]["page_kind"] == "listing"

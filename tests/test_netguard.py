@@ -25,8 +25,8 @@ import pytest
 from click.testing import CliRunner
 
 from cli import main
+from crawler.archive.database import open_store
 from crawler.core.addresses import loggable, non_public_reason, usable_addresses
-from store.db import Store
 from tests.conftest import FAST, write_sources
 from tests.localservers import LoopbackServer, Page, QuietHandler, SiteServer
 
@@ -153,11 +153,11 @@ def crawl(tmp_path: Path, url: str, *settings: str, **extra: object) -> tuple[st
     result = CliRunner().invoke(main, ["--db", str(db), *FAST, *settings, "crawl",
                                        "--sources", str(sources)])
     assert result.exit_code == 0, result.output
-    return result.output, json.loads(Store(db).runs()[0]["sources"])["tinh"]
+    return result.output, json.loads(open_store(db).runs()[0]["sources"])["tinh"]
 
 
 def stored_titles(tmp_path: Path) -> set[str]:
-    return {r["title"] for r in Store(tmp_path / "p.db").iter_articles()}
+    return {r["title"] for r in open_store(tmp_path / "p.db").iter_articles()}
 
 
 # -- the crawl -----------------------------------------------------------------------------
@@ -186,7 +186,7 @@ def test_redirects_into_private_networks_are_refused_and_not_stored(
         site.stop()
     assert figures["errors/refused_private"] == 4, figures
     assert stored_titles(tmp_path) == {"Bài trên cùng máy chủ", "Bài bình thường"}
-    assert not Store(tmp_path / "p.db").search("mat khau quan tri")
+    assert not open_store(tmp_path / "p.db").search("mat khau quan tri")
     # nothing reached the other private hosts, and nothing went out (the proxy takes every
     # non-loopback request): 169.254.169.254 was refused before any connection
     assert v4.requests == [] and v6.requests == [] and proxy.requests == []
@@ -463,7 +463,7 @@ def test_plain_scrapy_refuses_a_file_url(tmp_path: Path) -> None:
          "-s", "LOG_LEVEL=WARNING"],
         capture_output=True, text=True, timeout=120, cwd=Path(__file__).parent.parent)
     assert done.returncode == 0, done.stderr
-    store = Store(db)
+    store = open_store(db)
     assert store.count("articles") == 0
     figures = json.loads(store.runs()[0]["sources"])
     assert figures == {"adhoc": {"errors/refused_scheme": 1}}, figures

@@ -12,6 +12,7 @@ from click.testing import CliRunner
 from cli import main
 from crawler.analysis.relevance import classify
 from crawler.archive.alerts import article_alert
+from crawler.archive.database import open_store
 from notify.messages import TELEGRAM_LIMIT
 from notify.send import send_pending
 from notify.targets import Target, targets_from_config
@@ -50,7 +51,7 @@ def fill(store: Store, count: int, *, lead_words: int = 40) -> list[int]:
 
 def test_telegram_message_is_valid_html_with_vietnamese_intact(
         tmp_path: Path, telegram: TelegramStandIn) -> None:
-    store = Store(tmp_path / "p.db")
+    store = open_store(tmp_path / "p.db")
     fill(store, 2)
     report = send_pending(store, [Target(telegram.url())], telegram_api=telegram.api)
     assert report.sent == 2 and telegram.refused == []
@@ -62,7 +63,7 @@ def test_telegram_message_is_valid_html_with_vietnamese_intact(
 
 def test_digest_of_60_splits_under_the_limit_and_sends_each_alert_once(
         tmp_path: Path, telegram: TelegramStandIn) -> None:
-    store = Store(tmp_path / "p.db")
+    store = open_store(tmp_path / "p.db")
     fill(store, 60)
     target = Target(telegram.url())
     report = send_pending(store, [target], digest=True, telegram_api=telegram.api)
@@ -79,7 +80,7 @@ def test_digest_of_60_splits_under_the_limit_and_sends_each_alert_once(
 
 def test_digest_part_failure_keeps_only_the_unsent_parts(
         tmp_path: Path, telegram: TelegramStandIn) -> None:
-    store = Store(tmp_path / "p.db")
+    store = open_store(tmp_path / "p.db")
     fill(store, 60)
     target = Target(telegram.url())
     telegram.fail_call = 2  # the second part fails: Telegram is down for a moment
@@ -94,7 +95,7 @@ def test_digest_part_failure_keeps_only_the_unsent_parts(
 
 
 def test_email_has_plain_and_html_parts(tmp_path: Path, smtp: SmtpServer) -> None:
-    store = Store(tmp_path / "p.db")
+    store = open_store(tmp_path / "p.db")
     fill(store, 1)
     assert send_pending(store, [Target(smtp.url())]).sent == 1
     (msg,) = smtp.messages
@@ -115,7 +116,7 @@ def test_config_tags_route_by_province(tmp_path: Path) -> None:
             f"  - {desk_all.url}\n", encoding="utf-8")
         targets = targets_from_config(config)
         assert {frozenset(t.tags) for t in targets} == {frozenset({"ha-tinh"}), frozenset()}
-        store = Store(tmp_path / "p.db")
+        store = open_store(tmp_path / "p.db")
         fill(store, 12)
         send_pending(store, targets)
         assert len(desk_all.received) == 12
@@ -133,7 +134,7 @@ def test_down_target_keeps_alerts_and_no_secret_leaks(tmp_path: Path, telegram: 
     dead_mail = (f"mailto://bot:{password}@127.0.0.1:{free_port()}"
                  "?from=a@example.com&to=b@example.com")
     db = tmp_path / "p.db"
-    store = Store(db)
+    store = open_store(db)
     fill(store, 3)
     telegram.down = True
     runner = CliRunner()

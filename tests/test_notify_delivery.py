@@ -34,6 +34,7 @@ import pytest
 
 from crawler.analysis.relevance import classify
 from crawler.archive.alerts import article_alert
+from crawler.archive.database import open_store
 from notify.messages import TITLE_MAX, article_message
 from notify.send import send_pending
 from notify.targets import Target
@@ -150,7 +151,7 @@ class Links(HTMLParser):
 def test_a_title_with_markup_is_text_in_telegram_email_and_webhooks(
         tmp_path: Path, telegram: TelegramStandIn, smtp: SmtpServer,
         webhook: WebhookServer) -> None:
-    store = Store(tmp_path / "p.db")
+    store = open_store(tmp_path / "p.db")
     fill(store, 1, title=INJECTED)
     targets = [Target(telegram.url()), Target(smtp.url()), Target(webhook.url)]
     assert send_pending(store, targets, telegram_api=telegram.api).sent == 3
@@ -177,7 +178,7 @@ def test_a_title_with_markup_is_text_in_telegram_email_and_webhooks(
 
 def test_a_link_address_cannot_close_its_href(tmp_path: Path, telegram: TelegramStandIn,
                                               smtp: SmtpServer) -> None:
-    store = Store(tmp_path / "p.db")
+    store = open_store(tmp_path / "p.db")
     fill(store, 1)
     with store.transaction():  # an address with a quote and brackets, as a page may link
         store.db.execute("UPDATE alerts SET payload = json_set(payload, '$.url', ?)",
@@ -197,7 +198,7 @@ def test_a_200_kB_title_is_clipped_before_the_email_is_built(tmp_path: Path,
     huge = "Chuyển đổi số " * 15_000  # ~210 kB
     message = article_message({"kind": "new", "title": huge, "url": "https://bao.vn/x"})
     assert len(message.title) <= TITLE_MAX + 40
-    store = Store(tmp_path / "p.db")
+    store = open_store(tmp_path / "p.db")
     fill(store, 1, title=huge)
     began = time.monotonic()
     assert send_pending(store, [Target(smtp.url())]).sent == 1
@@ -210,7 +211,7 @@ def test_an_alert_a_target_refuses_is_given_up_and_never_holds_the_others(
         tmp_path: Path) -> None:
     hook = PickyWebhook(refuse="Bài 0:").start()
     try:
-        store = Store(tmp_path / "p.db")
+        store = open_store(tmp_path / "p.db")
         fill(store, 3)
         target = Target(hook.url)
         first = send_pending(store, [target], max_attempts=3)
@@ -236,7 +237,7 @@ def test_an_alert_a_target_refuses_is_given_up_and_never_holds_the_others(
 def test_a_target_that_is_down_for_many_runs_gives_up_nothing(tmp_path: Path) -> None:
     hook = PickyWebhook(refuse="Bài").start()  # refuses everything: it is down
     try:
-        store = Store(tmp_path / "p.db")
+        store = open_store(tmp_path / "p.db")
         fill(store, 4)
         target = Target(hook.url)
         for _ in range(5):
@@ -255,7 +256,7 @@ def test_a_webhook_answering_after_5_s_gets_each_alert_once(tmp_path: Path) -> N
     hook = PickyWebhook(delay=5.0).start()  # apprise alone gives up after 4 s
     try:
         db = tmp_path / "p.db"
-        store = Store(db)
+        store = open_store(db)
         fill(store, 1)
         store.close()
         runs = [provwatch("--db", str(db), "notify", "send", "--notify", hook.url)
@@ -274,7 +275,7 @@ def test_an_unanswered_message_is_not_re_sent_without_end_and_send_exits_3(
     hook = PickyWebhook(delay=2.5).start()
     try:
         db = tmp_path / "p.db"
-        store = Store(db)
+        store = open_store(db)
         fill(store, 1)
         store.close()
         args = ["--db", str(db), "-s", "PROVWATCH_NOTIFY_TIMEOUT=1", "-s",
@@ -293,7 +294,7 @@ def test_an_unanswered_message_is_not_re_sent_without_end_and_send_exits_3(
 # -- 19.3 readable email ------------------------------------------------------------------------
 def test_email_text_part_has_lines_and_the_link_and_html_has_paragraphs(
         tmp_path: Path, smtp: SmtpServer) -> None:
-    store = Store(tmp_path / "p.db")
+    store = open_store(tmp_path / "p.db")
     fill(store, 1)
     send_pending(store, [Target(smtp.url())])
     (mail,) = smtp.messages
@@ -308,7 +309,7 @@ def test_email_text_part_has_lines_and_the_link_and_html_has_paragraphs(
 
 def test_email_digest_is_grouped_by_province_in_both_parts(tmp_path: Path,
                                                            smtp: SmtpServer) -> None:
-    store = Store(tmp_path / "p.db")
+    store = open_store(tmp_path / "p.db")
     fill(store, 6)
     assert send_pending(store, [Target(smtp.url())], digest=True).sent == 6
     (mail,) = smtp.messages
@@ -326,7 +327,7 @@ def test_a_new_target_skips_the_backlog_unless_asked(tmp_path: Path) -> None:
     desk, old, fresh = PickyWebhook().start(), PickyWebhook().start(), PickyWebhook().start()
     try:
         db = tmp_path / "p.db"
-        store = Store(db)
+        store = open_store(db)
         fill(store, 3, age_days=3)  # queued by earlier nights, and sent to the desk then
         assert send_pending(store, [Target(desk.url)]).sent == 3
         fill(store, 2, start=3)  # tonight's news, not offered to anyone yet
@@ -354,7 +355,7 @@ def test_the_same_url_in_notify_and_in_a_config_file_is_one_target(tmp_path: Pat
         config = tmp_path / "apprise.yml"
         config.write_text(f"urls:\n  - {hook.url}:\n      - tag: ha-tinh\n", encoding="utf-8")
         db = tmp_path / "p.db"
-        store = Store(db)
+        store = open_store(db)
         fill(store, 3)
         store.close()
         done = provwatch("--db", str(db), "notify", "send", "--backlog", "--notify", hook.url,
@@ -372,7 +373,7 @@ def test_notify_pending_lists_only_what_is_still_to_be_sent(tmp_path: Path) -> N
     hook, down = PickyWebhook().start(), PickyWebhook(refuse="Bài").start()
     try:
         db = tmp_path / "p.db"
-        store = Store(db)
+        store = open_store(db)
         fill(store, 2)
         fill(store, 1, start=2, age_days=30)  # too old to send
         store.close()
@@ -405,7 +406,7 @@ def test_a_bad_port_is_reported_and_skipped_and_the_crawl_runs(
     assert "Traceback" not in done.stderr
     assert "notify: not a usable apprise URL: json://127.0.0.1:99999" in done.stderr
     assert "skipped" in done.stderr and len(webhook.received) == 2
-    assert Store(db).count("articles") >= 2
+    assert open_store(db).count("articles") >= 2
 
 
 def test_no_secret_in_output_or_log_file_with_v_config_headers_and_an_invalid_url(
@@ -472,7 +473,7 @@ def test_services_that_render_markdown_get_page_text_escaped() -> None:
 def test_failed_rows_written_before_give_ups_existed_are_still_retried(tmp_path: Path) -> None:
     hook = PickyWebhook().start()
     try:
-        store = Store(tmp_path / "p.db")
+        store = open_store(tmp_path / "p.db")
         fill(store, 1)
         target = Target(hook.url)
         with store.transaction():  # what the outbox wrote for a failure until now

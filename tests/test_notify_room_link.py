@@ -12,7 +12,7 @@ from cli import main
 from crawler.analysis.relevance import classify
 from crawler.analysis.versions import text_diff
 from crawler.archive.alerts import article_alert
-from store.db import Store
+from crawler.archive.database import open_store
 from tests.localservers import WebhookServer
 
 TITLE = "Huế mở rộng dịch vụ công trực tuyến toàn trình"
@@ -21,7 +21,7 @@ V2 = V1 + "\nTừ tháng sau người dân ký số hồ sơ trên ứng dụng.
 
 
 def _stored(db: Path) -> int:
-    store = Store(db)
+    store = open_store(db)
     verdict = classify(TITLE, V1, V1)
     row = {"url": "https://baohue.example/dvc-1.html", "title": TITLE, "text": V1,
            "province": "Huế", "source": "baohue", "relevant": 1, "content_hash": "a"}

@@ -16,6 +16,7 @@ from click.testing import CliRunner
 from cli import main
 from crawler.analysis.relevance import classify
 from crawler.archive.alerts import article_alert
+from crawler.archive.database import open_store
 from notify.messages import TELEGRAM_LIMIT
 from notify.send import message_limit, send_pending, telegram_base
 from notify.targets import Target, TargetError, targets_from_config
@@ -60,7 +61,7 @@ def count(db: Path, sql: str) -> int:
 # -- Telegram ------------------------------------------------------------------------------
 def test_oversized_article_is_shortened_so_telegram_accepts_it(
         tmp_path: Path, telegram: TelegramStandIn) -> None:
-    store = Store(tmp_path / "p.db")
+    store = open_store(tmp_path / "p.db")
     fill(store, 2, title="Tiêu đề & <rất> dài 📱 " * 300, text="Dòng & <dẫn> \"ý\" 🇻🇳\n" * 400)
     report = send_pending(store, [Target(telegram.url())], telegram_api=telegram.api)
     assert telegram.refused == [] and report.sent == 2
@@ -72,7 +73,7 @@ def test_oversized_article_is_shortened_so_telegram_accepts_it(
 
 def test_digest_of_60_long_articles_is_accepted_part_by_part(
         tmp_path: Path, telegram: TelegramStandIn) -> None:
-    store = Store(tmp_path / "p.db")
+    store = open_store(tmp_path / "p.db")
     fill(store, 60, text="Hạ tầng số & dữ liệu số <mở>\n📱 ")
     target = Target(telegram.url())
     report = send_pending(store, [target], digest=True, telegram_api=telegram.api)
@@ -86,14 +87,14 @@ def test_telegram_api_setting_takes_a_base_with_or_without_bot(
         tmp_path: Path, telegram: TelegramStandIn) -> None:
     assert telegram_base("http://127.0.0.1:8081") == "http://127.0.0.1:8081/bot"
     assert telegram_base("http://127.0.0.1:8081/bot/") == "http://127.0.0.1:8081/bot"
-    store = Store(tmp_path / "p.db")
+    store = open_store(tmp_path / "p.db")
     fill(store, 1)
     report = send_pending(store, [Target(telegram.url())], telegram_api=telegram.api + "/bot")
     assert report.sent == 1
     assert telegram.messages[0]["token"] == "123456789:AAFakeTokenForTestsOnly0123456789"
     with pytest.raises(TargetError, match="PROVWATCH_TELEGRAM_API"):
         telegram_base("127.0.0.1:8081")
-    store = Store(tmp_path / "q.db")
+    store = open_store(tmp_path / "q.db")
     fill(store, 1)  # a bad setting fails the Telegram target (alert kept), not the others
     hook = WebhookServer().start()
     try:
@@ -115,7 +116,7 @@ def test_message_limits_per_service() -> None:
 # -- email -----------------------------------------------------------------------------------
 def test_email_digest_is_one_multipart_message_with_vietnamese_intact(
         tmp_path: Path, smtp: SmtpServer) -> None:
-    store = Store(tmp_path / "p.db")
+    store = open_store(tmp_path / "p.db")
     fill(store, 60)
     assert send_pending(store, [Target(smtp.url())], digest=True).sent == 60
     (msg,) = smtp.messages  # no Telegram limit for email: one digest
@@ -144,7 +145,7 @@ def test_config_file_routes_by_province_and_former_province(tmp_path: Path, kind
                 f"  - {desk_hg.url}:\n      - tag: ha-giang, topic-nothing\n"
                 f"  - {desk_all.url}\n", encoding="utf-8")
         targets = targets_from_config(config)
-        store = Store(tmp_path / "p.db")
+        store = open_store(tmp_path / "p.db")
         fill(store, 12)
         report = send_pending(store, targets)
         assert report.sent == 12 + 2 + 2 and report.failed == 0
@@ -164,7 +165,7 @@ def test_config_file_routes_by_province_and_former_province(tmp_path: Path, kind
 def test_dry_run_prints_what_would_be_sent_and_records_nothing(
         tmp_path: Path, webhook: WebhookServer) -> None:
     db = tmp_path / "p.db"
-    store = Store(db)
+    store = open_store(db)
     fill(store, 7)
     store.close()
     before = db.read_bytes()

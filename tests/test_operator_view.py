@@ -9,8 +9,8 @@ from pathlib import Path
 from click.testing import CliRunner
 
 from cli import main
+from crawler.archive.database import open_store
 from crawler.run.health import NETWORK
-from store.db import Store
 from tests.conftest import FAST, write_sources
 from tests.localservers import Page, SiteServer, free_port
 
@@ -59,7 +59,7 @@ def test_an_offline_night_gives_one_alert_not_one_per_source(tmp_path: Path) -> 
                             str(sources))
         assert code == 0, out
         assert "Traceback" not in out
-    store = Store(db)
+    store = open_store(db)
     health = [a for a in store.all_unsent_alerts() if a["kind"] == "health"]
     assert [a["payload"]["source"] for a in health] == [NETWORK]
     assert "mạng không truy cập được" in health[0]["payload"]["detail"]
@@ -75,7 +75,7 @@ def test_an_offline_night_gives_one_alert_not_one_per_source(tmp_path: Path) -> 
                             str(back))
     finally:
         server.stop()
-    store = Store(db)
+    store = open_store(db)
     kinds = [(a["kind"], a["payload"]["source"]) for a in store.all_unsent_alerts()]
     store.close()
     assert ("recovered", NETWORK) in kinds

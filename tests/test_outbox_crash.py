@@ -11,8 +11,8 @@ import threading
 import time
 from pathlib import Path
 
+from crawler.archive.database import open_store
 from notify.targets import Target
-from store.db import Store
 from tests.conftest import FAST, portal_routes, write_sources
 from tests.localservers import Page, SiteServer, SmtpServer, WebhookServer
 from tests.telegram_standin import TelegramStandIn
@@ -186,7 +186,7 @@ def test_killed_between_two_telegram_messages_then_rerun_sends_each_once(
 
 def test_killed_mid_digest_then_rerun_sends_each_article_once(tmp_path: Path) -> None:
     db = tmp_path / "p.db"
-    store = Store(db)
+    store = open_store(db)
     fill(store, 60)
     store.close()
     bot = TelegramStandIn().start()
@@ -200,7 +200,7 @@ def test_killed_mid_digest_then_rerun_sends_each_article_once(tmp_path: Path) ->
         bot.release.set()
         (part1,) = bot.messages
         first_ids = {n for n in range(60) if f"Bài {n}: " in part1["text"]}
-        pending = Store(db).pending_alerts(Target(bot.url()).id)
+        pending = open_store(db).pending_alerts(Target(bot.url()).id)
         assert len(pending) == 60 - len(first_ids) > 0  # part 1 recorded whole, nothing else
         proc = start_cli(db, *send)
         out, _ = proc.communicate(timeout=120)

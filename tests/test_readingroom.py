@@ -23,8 +23,8 @@ import pytest
 from click.testing import CliRunner
 
 from cli import main
+from crawler.archive.database import open_store
 from crawler.archive.readingroom import article_changes_url, article_page_url
-from store.db import Store
 from tests.localservers import free_port
 from tests.newsdb import (
     FARM_TITLE,
@@ -125,7 +125,7 @@ def test_reading_room_in_a_real_browser(room: Room, tmp_path: Path) -> None:
     assert TQ_TITLE in found and OLD_TITLE in found and FARM_TITLE not in found
     assert "tổng kết một năm <mark>chuyển đổi số</mark>" in found
     # written by a crawl while the room is open: shown at once (read-only, not immutable)
-    store = Store(room.db)
+    store = open_store(room.db)
     store.insert_article({"url": "https://baotuyenquang.example/moi-707.html",
                           "source": "baotuyenquang", "province": "Tuyên Quang",
                           "title": "Tuyên Quang phát động Tổ công nghệ số cộng đồng",

@@ -8,7 +8,7 @@ from pathlib import Path
 from click.testing import CliRunner
 
 from cli import main
-from store.db import Store
+from crawler.archive.database import open_store
 from tests.conftest import FAST, write_sources
 from tests.localservers import SiteServer
 
@@ -40,7 +40,7 @@ def test_a_new_exclude_selector_applies_to_stored_pages(tmp_path: Path,
                                                         portal: SiteServer) -> None:
     db = tmp_path / "p.db"
     _cli(db, "crawl", "--sources", str(_source(tmp_path, portal, "a.toml")))
-    store = Store(db)
+    store = open_store(db)
     article = next(a for a in store.iter_articles() if LAOCAI in a["url"])
     assert IOC_LINE in article["text"]
     alerts_before = store.count("alerts")
@@ -53,7 +53,7 @@ def test_a_new_exclude_selector_applies_to_stored_pages(tmp_path: Path,
     out = _cli(db, "reanalyse", "--sources", str(fixed), "--source", "local")
     assert "3 stored pages read again" in out and "texts changed" in out
     assert len(portal.requests) == requests_before  # nothing fetched
-    store = Store(db)
+    store = open_store(db)
     article = store.article_by_id(article["id"])
     assert article is not None
     assert IOC_LINE not in article["text"]
@@ -69,7 +69,7 @@ def test_a_new_topic_file_flags_stored_articles_without_alerts(tmp_path: Path,
     db = tmp_path / "p.db"
     sources = _source(tmp_path, portal, "a.toml")
     _cli(db, "crawl", "--sources", str(sources))
-    store = Store(db)
+    store = open_store(db)
     farm = next(a for a in store.iter_articles() if "co-cau-cay-trong" in a["url"])
     assert not farm["relevant"]
     alerts_before = store.count("alerts")
@@ -78,7 +78,7 @@ def test_a_new_topic_file_flags_stored_articles_without_alerts(tmp_path: Path,
     topics.write_text(FARM_TOPIC, encoding="utf-8")
     out = _cli(db, "reanalyse", "--sources", str(sources), "--topics", str(topics))
     assert f"now flagged: #{farm['id']}" in out
-    store = Store(db)
+    store = open_store(db)
     farm = store.article_by_id(farm["id"])
     assert farm is not None and farm["relevant"] and farm["topic"] == "nong-nghiep"
     assert store.count("alerts") == alerts_before

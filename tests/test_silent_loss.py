@@ -14,8 +14,8 @@ from pathlib import Path
 from click.testing import CliRunner
 
 from cli import main
+from crawler.archive.database import open_store
 from crawler.run.runner import STORE_FAILED
-from store.db import Store
 from tests.conftest import FAST, portal_routes, write_sources
 from tests.localservers import Page, SiteServer
 
@@ -44,7 +44,7 @@ def test_full_disk_fails_the_run_and_counts_nothing_as_new(tmp_path: Path,
                                                             portal: SiteServer) -> None:
     sources = _portal_source(tmp_path, portal)
     db = tmp_path / "full.db"
-    Store(db).close()  # the file exists; its WAL is where the night's writes go
+    open_store(db).close()  # the file exists; its WAL is where the night's writes go
     done = _cli(db, "crawl", "--sources", str(sources), file_limit=64 * 1024)
     assert done.returncode == 1, done.stdout + done.stderr
     assert "not stored" in done.stderr or "database" in done.stderr
@@ -147,7 +147,7 @@ def test_unusable_selector_is_a_failed_source_with_a_health_alert(tmp_path: Path
     assert result.exit_code == 0, result.output
     assert "badsel" in result.output and "FAILED" in result.output
     assert "'content_selector'" in result.output and "div[" in result.output
-    store = Store(db)
+    store = open_store(db)
     run = store.runs(1)[0]
     assert run["status"] == "completed_with_failures"
     assert "badsel" in json.loads(run["summary"])["failed_sources"]

@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 import sqlite_utils
 
-from store.db import Store, StoreError
+from crawler.archive.database import open_store
+from store.db import StoreError
 from store.schema import MIGRATIONS, SCHEMA_VERSION
 
 
@@ -25,7 +26,7 @@ def test_older_database_is_migrated_and_keeps_its_data(tmp_path: Path) -> None:
     db.execute("PRAGMA user_version = 1")
     db.table("articles").insert({"url": "https://a.vn/1", "title": "Cũ", "version": 1})
     db.close()
-    store = Store(path)
+    store = open_store(path)
     assert store.db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION > 1
     assert store.article_by_url("https://a.vn/1")["title"] == "Cũ"
     indexes = {i.name for i in store.db.table("deliveries").indexes}
@@ -38,11 +39,11 @@ def test_newer_or_foreign_database_is_refused(tmp_path: Path) -> None:
     conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION + 5}")
     conn.close()
     with pytest.raises(StoreError, match="newer than this provwatch"):
-        Store(newer)
+        open_store(newer)
     garbage = tmp_path / "garbage.db"
     garbage.write_bytes(b"this is not sqlite at all" * 100)
     with pytest.raises(StoreError, match="not a provwatch database"):
-        Store(garbage)
+        open_store(garbage)
 
 
 def test_unopenable_path_is_a_clear_error(tmp_path: Path) -> None:
@@ -50,22 +51,22 @@ def test_unopenable_path_is_a_clear_error(tmp_path: Path) -> None:
     blocker = tmp_path / "notadir"
     blocker.write_text("x")
     with pytest.raises(StoreError, match="notadir/p.db: cannot open database"):
-        Store(blocker / "p.db")
+        open_store(blocker / "p.db")
 
 
 def test_locked_database_write_is_a_clear_error(tmp_path: Path) -> None:
     path = tmp_path / "p.db"
-    Store(path).close()
+    open_store(path).close()
     other = sqlite3.connect(path, isolation_level=None)
     other.execute("BEGIN IMMEDIATE")
-    store = Store(path, timeout=0.2)
+    store = open_store(path, timeout=0.2)
     with pytest.raises(StoreError, match="locked"):
         store.insert_article(_article("https://a.vn/1", "T", "x"))
     other.execute("ROLLBACK")
 
 
 def test_search_without_diacritics_and_with_d(tmp_path: Path) -> None:
-    store = Store(tmp_path / "p.db")
+    store = open_store(tmp_path / "p.db")
     store.insert_article(_article("https://a.vn/1", "Đắk Lắk đẩy mạnh chuyển đổi số",
                                   "Tỉnh Đắk Lắk triển khai dịch vụ công trực tuyến."))
     store.insert_article(_article("https://a.vn/2", "Mùa lúa", "Nông dân thu hoạch lúa."))
@@ -77,7 +78,7 @@ def test_search_without_diacritics_and_with_d(tmp_path: Path) -> None:
 
 
 def test_article_and_alert_are_written_together(tmp_path: Path) -> None:
-    store = Store(tmp_path / "p.db")
+    store = open_store(tmp_path / "p.db")
     with pytest.raises(sqlite3.OperationalError):
         # an alert that cannot be written must take the article down with it
         store.insert_article(_article("https://a.vn/1", "T", "x"),
@@ -86,7 +87,7 @@ def test_article_and_alert_are_written_together(tmp_path: Path) -> None:
 
 
 def test_deliveries_are_per_target(tmp_path: Path) -> None:
-    store = Store(tmp_path / "p.db")
+    store = open_store(tmp_path / "p.db")
     store.insert_article(_article("https://a.vn/1", "T", "x"),
                          alert={"kind": "new", "payload": {"title": "T"}, "tags": ["new"]})
     (alert,) = store.pending_alerts("a")
@@ -113,7 +114,7 @@ def test_lsh_buckets_of_a_v3_database_are_rebuilt_as_integer_keys(tmp_path: Path
     db.table("lsh_bands").insert_all(  # text keys of the first bucket scheme
         [{"bucket": f"k5w{i}:{i:016x}", "article_id": article_id} for i in range(42)])
     db.close()
-    store = Store(path)
+    store = open_store(path)
     types = {r[0] for r in store.db.execute("SELECT typeof(bucket) FROM lsh_bands")}
     assert types == {"integer"}
     assert store.count("lsh_bands") == len(fingerprint(text).buckets)
@@ -126,7 +127,7 @@ def test_lsh_buckets_of_a_v3_database_are_rebuilt_as_integer_keys(tmp_path: Path
 def test_commit_groups_commit_by_count_and_roll_back_a_failed_block_alone(
         tmp_path: Path) -> None:
     path = tmp_path / "g.db"
-    store = Store(path)
+    store = open_store(path)
     store.group_commits(3, seconds=3600)
     reader = sqlite3.connect(path)
 
@@ -153,7 +154,7 @@ def test_commit_groups_commit_by_count_and_roll_back_a_failed_block_alone(
 
 def test_commit_groups_also_commit_by_age(tmp_path: Path) -> None:
     path = tmp_path / "t.db"
-    store = Store(path)
+    store = open_store(path)
     store.group_commits(1000, seconds=0.0)  # every block is already old enough
     store.insert_article(_article("https://a.vn/1", "Một", "x"))
     reader = sqlite3.connect(path)

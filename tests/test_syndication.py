@@ -11,7 +11,7 @@ from click.testing import CliRunner
 
 from cli import main
 from crawler.analysis.dedup import fingerprint
-from store.db import Store
+from crawler.archive.database import open_store
 from tests.conftest import FAST, write_sources
 from tests.localservers import Page, SiteServer, WebhookServer
 
@@ -104,7 +104,7 @@ def test_syndicated_copies_are_one_story_and_distinct_articles_stay_apart(
                                        str(sources_for(tmp_path, three_sites)),
                                        "--notify", webhook.url])
     assert result.exit_code == 0, result.output
-    rows = list(Store(db).iter_articles())
+    rows = list(open_store(db).iter_articles())
     assert len(rows) == 4
     release = [r for r in rows if "chuyển đổi số" in r["text"] and "1.342" in r["text"]]
     other = [r for r in rows if "cải cách hành chính năm 2023" in (r["title"] or "")]
@@ -149,7 +149,7 @@ def test_edit_is_one_version_and_a_counter_is_no_change(
     assert len(webhook.received) == 2
     change = webhook.received[-1]["message"]
     assert "Thay đổi" in change and "71%" in change and "sơ kết" in change
-    store = Store(db)
+    store = open_store(db)
     article = next(r for r in store.iter_articles() if r["url"].endswith(ARTICLE))
     versions = store.versions(article["id"])
     assert [v["version"] for v in versions] == [1, 2]
@@ -191,7 +191,7 @@ def test_a_page_that_replaced_the_article_is_no_version_and_no_alert(
     assert result.exit_code == 0, result.output
     assert "0 updated" in result.output and "other_page=1" in result.output, result.output
     assert len(webhook.received) == 1
-    store = Store(db)
+    store = open_store(db)
     stored = next(r for r in store.iter_articles() if r["url"].endswith(ARTICLE))
     assert stored["title"] == "Lào Cai triển khai kế hoạch chuyển đổi số năm 2024"
     assert len(store.versions(stored["id"])) == 1

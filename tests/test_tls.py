@@ -8,7 +8,7 @@ from pathlib import Path
 from click.testing import CliRunner
 
 from cli import main
-from store.db import Store
+from crawler.archive.database import open_store
 from tests.conftest import FAST, portal_routes, write_sources
 from tests.localservers import SiteServer, self_signed_cert
 
@@ -24,7 +24,7 @@ def test_broken_certificate_fails_the_source_unless_it_opted_out(tmp_path: Path)
             result = CliRunner().invoke(main, ["--db", str(db), *FAST, "crawl", "--sources",
                                                str(sources)])
             assert result.exit_code == 0, result.output
-            store = Store(db)
+            store = open_store(db)
             run = store.runs()[0]
             if not opt_out:
                 assert "failed sources (1): cong-tls (" in result.output

@@ -18,7 +18,8 @@ from typing import IO, Any
 
 from crawler.archive.snippets import snippet
 from crawler.core.dates import VN_TZ
-from store.db import Store, _fts_query
+from crawler.core.text import fold
+from store.db import Store, fts_query
 
 Row = dict[str, Any]
 
@@ -181,7 +182,7 @@ def search(store: Store, query: str, *, limit: int, period: Period = Period()) -
 
     Each row carries a snippet of the original text (with diacritics) and ``duplicate_of``.
     """
-    fts = _fts_query(query)
+    fts = fts_query(query, fold)
     if not fts:
         return SearchPage([], 0)
     where, args = period.sql("a.")

@@ -63,9 +63,9 @@ def configured_base_url() -> str | None:
 # -- SQL functions ------------------------------------------------------------------------
 def _fts(query: str | None) -> str:
     """``provwatch search``'s FTS5 query for ``query``; an empty query matches nothing."""
-    from store.db import _fts_query
+    from store.db import fts_query
 
-    return _fts_query(query or "") or '""'
+    return fts_query(query or "", fold) or '""'
 
 
 def _province(query: str | None, current: str | None, former: str | None) -> int:

@@ -17,6 +17,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any, TypeVar
 from weakref import WeakKeyDictionary
 
+from crawler.archive.database import open_store
 from crawler.core.futures import await_future
 from store.db import Store
 
@@ -29,7 +30,7 @@ class StoreThread:
 
     def __init__(self, path: str) -> None:
         self.executor = ThreadPoolExecutor(1, thread_name_prefix="provwatch-store")
-        self.store: Store = self.executor.submit(Store, path).result()
+        self.store: Store = self.executor.submit(open_store, path).result()
 
     def call(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
         """Run ``fn(store, *args)`` in the store thread and wait for its result."""
