@@ -61,11 +61,19 @@ figure moved). On the rules frozen at commit 6675d67: opening and full
 text both precision 0.968, recall 0.968 (tp 92, fp 3, fn 3), every fold P >= 0.917 and
 R >= 0.889; the written sets unchanged except the labelled set's census false positive,
 now not flagged (P 1.000 R 0.978).
+
+The model beside the rules (crawler/analysis/relevance_model.py, crawler/data/relevance_model.json,
+trained by benchmarks/train_relevance_model.py on the real dev corpus, the old sealed fifth and
+the written sets): every set is scored twice, "rules" (each topic's rules alone, its model
+left out) and "rules+model" (what provwatch runs: a topic with a model is relevant only when
+the model agrees). The written sets and the real dev corpus were trained on, so their
+rules+model figures are in-sample; the trainer prints the out-of-fold ones.
 """
 
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import hashlib
 import json
 import os
@@ -76,7 +84,12 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from crawler.analysis.relevance import Classification, classify, load_topics  # noqa: E402
+from crawler.analysis.relevance import (  # noqa: E402
+    Classification,
+    Topic,
+    classify,
+    load_topics,
+)
 
 DATA = ROOT / "tests" / "data"
 REAL_DEV = Path(os.environ.get("PROVWATCH_RELEVANCE_DEV", "/work/corpus/relevance/dev.jsonl"))
@@ -85,16 +98,45 @@ OPENING = 2000  # characters of text read in the "opening" mode
 FOLDS = 5
 
 
-def evaluate(path: Path) -> dict[str, float]:
+def configurations() -> list[tuple[str, list[Topic]]]:
+    """("rules", each topic without its model) and ("rules+model", the topics as loaded)."""
     topics = load_topics()
+    return [("rules", [dataclasses.replace(t, model=None) for t in topics]),
+            ("rules+model", topics)]
+
+
+def evaluate(path: Path) -> dict[str, float]:
+    """Both configurations; the errors listed are those of rules+model, and every article
+    the model changed."""
+    out: dict[str, float] = {}
+    items = [json.loads(line) for line in path.read_text("utf-8").splitlines() if line.strip()]
+    print(f"== {path.name}: {len(items)} items "
+          f"({sum(1 for i in items if i['label'])} DX, "
+          f"{sum(1 for i in items if not i['label'])} not DX)")
+    flagged: dict[str, list[bool]] = {}
+    for name, topics in configurations():
+        figures, flags = _evaluate(items, topics, name, errors=name == "rules+model")
+        flagged[name] = flags
+        out.update({f"{name} {k}": v for k, v in figures.items()})
+    for item, before, after in zip(items, flagged["rules"], flagged["rules+model"],
+                                   strict=True):
+        if before != after:
+            print(f"-- the model {'refused' if before else 'accepted'} "
+                  f"({'DX' if item['label'] else 'not DX'}): {item['title']}")
+    return out
+
+
+def _evaluate(items: list[dict], topics: list[Topic], name: str, errors: bool
+              ) -> tuple[dict[str, float], list[bool]]:
     tp = fp = fn = tn = 0
     wrong: list[tuple[str, dict, Classification]] = []
     started = time.perf_counter()
-    items = [json.loads(line) for line in path.read_text("utf-8").splitlines() if line.strip()]
+    flags: list[bool] = []
     for item in items:
         lead = item["text"].split("\n", 1)[0]
         verdict = classify(item["title"], lead, item["text"], topics)
         got = verdict.relevant and verdict.topic == "dx"
+        flags.append(got)
         if got and item["label"]:
             tp += 1
         elif got:
@@ -109,14 +151,12 @@ def evaluate(path: Path) -> dict[str, float]:
     precision = tp / (tp + fp) if tp + fp else 1.0
     recall = tp / (tp + fn) if tp + fn else 1.0
     f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
-    print(f"== {path.name}: {len(items)} items ({tp + fn} DX, {fp + tn} not DX), "
-          f"{elapsed:.2f} ms/article")
-    print(f"precision {precision:.3f}  recall {recall:.3f}  F1 {f1:.3f}  "
-          f"(tp {tp}, fp {fp}, fn {fn}, tn {tn})")
-    for kind, item, verdict in wrong:
+    print(f"{name:>11}: precision {precision:.3f}  recall {recall:.3f}  F1 {f1:.3f}  "
+          f"(tp {tp}, fp {fp}, fn {fn}, tn {tn}), {elapsed:.2f} ms/article")
+    for kind, item, verdict in wrong if errors else []:
         print(f"-- {kind}: {item['title']} [{item.get('note', '')}]")
         print("   " + verdict.explain().replace("\n", "\n   "))
-    return {"precision": precision, "recall": recall, "f1": f1}
+    return {"precision": precision, "recall": recall, "f1": f1}, flags
 
 
 def _fold(article_id: str) -> int:
@@ -138,10 +178,9 @@ def _figures(pairs: list[tuple[bool, bool]]) -> tuple[float, float, float, list[
 def evaluate_real(path: Path, labels: dict[str, dict] | None = None, folds: bool = False
                   ) -> None:
     """Score real articles (id, title, lead, text, label[, kind]) on their opening and in
-    full; print P/R/F1, confusion counts, false positives by kind, per-fold figures (dev)
-    and every misclassified item. ``labels`` (by id) selects the articles and overrides
-    their label and kind."""
-    topics = load_topics()
+    full, by the rules alone and by rules+model; print P/R/F1, confusion counts, false
+    positives by kind, per-fold figures (dev) and every item rules+model gets wrong.
+    ``labels`` (by id) selects the articles and overrides their label and kind."""
     items = [json.loads(line) for line in path.read_text("utf-8").splitlines() if line.strip()]
     if labels is not None:
         items = [{**i, "label": labels[i["id"]]["label"],
@@ -149,7 +188,7 @@ def evaluate_real(path: Path, labels: dict[str, dict] | None = None, folds: bool
                  for i in items if i["id"] in labels]
     print(f"== {path.name}: {len(items)} real articles "
           f"({sum(1 for i in items if i['label'])} DX)")
-    for mode in ("opening", "full"):
+    for (name, topics), mode in [(c, m) for c in configurations() for m in ("opening", "full")]:
         started = time.perf_counter()
         results = []
         for item in items:
@@ -158,7 +197,8 @@ def evaluate_real(path: Path, labels: dict[str, dict] | None = None, folds: bool
             results.append((item, verdict.relevant and verdict.topic == "dx", verdict))
         elapsed = (time.perf_counter() - started) * 1000 / max(len(items), 1)
         p, r, f1, (tp, fp, fn, tn) = _figures([(bool(i["label"]), g) for i, g, _ in results])
-        print(f"-- {mode} ({'full text' if mode == 'full' else f'first {OPENING} chars'}), "
+        print(f"-- {name}, {mode} "
+              f"({'full text' if mode == 'full' else f'first {OPENING} chars'}), "
               f"{elapsed:.2f} ms/article: precision {p:.3f}  recall {r:.3f}  F1 {f1:.3f}  "
               f"(tp {tp}, fp {fp}, fn {fn}, tn {tn})")
         kinds: dict[str, int] = {}
@@ -175,7 +215,7 @@ def evaluate_real(path: Path, labels: dict[str, dict] | None = None, folds: bool
                     [(bool(i["label"]), g) for i, g, _ in results if _fold(i["id"]) == k])
                 shown.append(f"{k}: P {fp_:.3f} R {fr_:.3f} (fp {ffp}, fn {ffn})")
             print("   folds by sha1(id) % 5: " + "; ".join(shown))
-        for item, got, verdict in results:
+        for item, got, verdict in results if name == "rules+model" else []:
             if got != bool(item["label"]):
                 kind = "false positive" if got else "missed"
                 print(f"   {kind}: {item['id']} [{item.get('kind', '')}] "

@@ -34,6 +34,12 @@ Technology appearing in a story is not a story about the topic (issue 21):
 * The practice rule (everyday digital words) needs a subject sentence, and reads only the
   body's prose lines: share bars, menus and link lists, and a site's name after the title's
   last " - " or " | ", are page chrome (issue 17 item 7).
+
+A trained model beside the rules (``crawler.analysis.relevance_model``): a topic that names
+one (``model = "relevance_model.json"``) is relevant only when its rules say so *and* the
+model's probability reaches the model's threshold; the explanation shows the probability and
+the n-grams that weighed most for and against. A topic without ``model`` is decided by its
+rules alone.
 """
 
 from __future__ import annotations
@@ -49,6 +55,13 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from crawler.analysis.relevance_model import (
+    ModelFileError,
+    ModelVerdict,
+    RelevanceModel,
+    bundled_model_dir,
+    load_model,
+)
 from crawler.core.text import fold, marked_share, nfc
 from crawler.core.tomltables import open_table
 
@@ -77,6 +90,11 @@ _LIST_SEPARATOR = re.compile(r"(?<!\d),|,(?!\d)|\s(?:va|cung|cung voi)\s")
 
 class TopicFileError(ValueError):
     """The topics file is missing, not TOML, or a topic is malformed (file, topic, key named)."""
+
+
+class TopicModelError(TopicFileError, ModelFileError):
+    """A topic's model file is missing, not JSON, or not a model (topics file, topic and model
+    file named)."""
 
 
 def _is_unaccented(word: str) -> bool:
@@ -154,6 +172,7 @@ class Topic:
     firm_subjects: tuple[str, ...] = ()
     actors: tuple[str, ...] = ()
     actions: tuple[str, ...] = ()
+    model: RelevanceModel | None = field(default=None, compare=False, hash=False)
     _index: _TopicIndex = field(init=False, repr=False, compare=False, hash=False)
 
     def __post_init__(self) -> None:
@@ -250,16 +269,29 @@ class Classification:
     penalties: list[str]
     per_topic: dict[str, float]
     subject: str | None = None  # the sentence naming who does the topic's work, if any
+    probability: float | None = None  # the topic's model, when it has one
+    model_threshold: float | None = None
+    model_name: str | None = None
+    evidence: ModelVerdict | None = None  # the n-grams that weighed most, for and against
+
+    @property
+    def refused_by_model(self) -> bool:
+        """The rules reached the threshold but the topic's model refused the story."""
+        return (not self.relevant and self.score >= self.threshold
+                and self.probability is not None and self.model_threshold is not None
+                and self.probability < self.model_threshold)
 
     def explain(self) -> str:
         """A plain-language account of the decision (English, with the Vietnamese terms)."""
-        if self.relevant:
-            verdict, cmp = "RELEVANT (liên quan)", ">="
-        else:
-            verdict, cmp = "not relevant (không liên quan)", "<"
+        verdict = "RELEVANT (liên quan)" if self.relevant else "not relevant (không liên quan)"
+        cmp = ">=" if self.score >= self.threshold else "<"
         name = self.topic_name or self.topic or "-"
-        lines = [f"{verdict}: topic {name!r} [{self.topic or '-'}] score {self.score:.2f} "
-                 f"{cmp} threshold {self.threshold:.2f}"]
+        first = (f"{verdict}: topic {name!r} [{self.topic or '-'}] score {self.score:.2f} "
+                 f"{cmp} threshold {self.threshold:.2f}")
+        if self.refused_by_model:
+            first += (f", but the model says it is not the topic's story (probability "
+                      f"{self.probability:.2f} < {self.model_threshold:.2f})")
+        lines = [first]
         if self.hits:
             lines.append("terms that counted:")
             for hit in sorted(self.hits, key=lambda h: -h.points):
@@ -270,6 +302,9 @@ class Classification:
             lines.append(f"subject (actor + action + topic word): {self.subject}")
         for penalty in self.penalties:
             lines.append(f"penalty: {penalty}")
+        if self.probability is not None and self.evidence is not None:
+            lines.append(f"model {self.model_name}: probability {self.probability:.2f} "
+                         f"(needs >= {self.model_threshold:.2f}); {self.evidence.describe()}")
         others = {k: v for k, v in self.per_topic.items() if k != self.topic}
         if others:
             lines.append("other topics: " + ", ".join(f"{k} {v:.2f}" for k, v in others.items()))
@@ -280,7 +315,7 @@ class Classification:
 _TOPIC_KEYS = {"id", "name", "threshold", "terms", "abbreviations", "supporting",
                "supporting_abbreviations", "lookalikes", "not_followed_by", "practice",
                "practice_words", "practice_label", "off_subject", "other_subjects",
-               "other_subject_factor", "firm_subjects", "actors", "actions"}
+               "other_subject_factor", "firm_subjects", "actors", "actions", "model"}
 _TERM_KEYS = {"weight", "not_followed_by"}
 
 
@@ -367,7 +402,25 @@ def _parse_topic(raw: Any, index: int, path: Path) -> Topic:
         firm_subjects=_strings(raw.get("firm_subjects", []), label, "firm_subjects"),
         actors=_strings(raw.get("actors", []), label, "actors"),
         actions=_strings(raw.get("actions", []), label, "actions"),
+        model=_topic_model(raw.get("model"), label, path),
     )
+
+
+def _topic_model(value: Any, label: str, topics_file: Path) -> RelevanceModel | None:
+    """The model a topic names: a path relative to the topics file's directory, else to the
+    bundled data directory (a copied topics file keeps using the shipped model)."""
+    if value is None:
+        return None
+    if not isinstance(value, str) or not value.strip():
+        raise TopicFileError(f"{label}: key 'model' must be the path of a model file")
+    file = Path(value.strip())
+    if not file.is_absolute():
+        beside = topics_file.parent / file
+        file = beside if beside.exists() else bundled_model_dir() / file
+    try:
+        return load_model(file)
+    except ModelFileError as exc:
+        raise TopicModelError(f"{label}: key 'model': {exc}") from exc
 
 
 def _subjects(raw: Any, label: str) -> tuple[tuple[str, tuple[str, ...]], ...]:
@@ -862,14 +915,29 @@ def classify(title: str, lead: str, body: str,
     if not results:
         return Classification(False, 0.0, 0.0, None, None, [], [], [], {})
     per_topic = {t.id: s for t, s, _, _, _ in results}
-    relevant = [r for r in results if r[1] >= r[0].threshold]
+    verdicts: dict[int, ModelVerdict] = {}  # one scoring per model file, however many topics
+    for topic, *_ in results:
+        if topic.model is not None and id(topic.model) not in verdicts:
+            verdicts[id(topic.model)] = topic.model.score(title, lead, body)
+
+    def passes(topic: Topic, score: float) -> bool:
+        if score < topic.threshold:
+            return False
+        return topic.model is None or \
+            verdicts[id(topic.model)].probability >= topic.model.threshold
+
+    relevant = [r for r in results if passes(r[0], r[1])]
     best = max(relevant or results, key=lambda r: r[1])
     topic, score, hits, penalties, subject = best
     order: dict[str, float] = {}
     for hit in hits:
         order[hit.term] = order.get(hit.term, 0.0) + hit.points
     matched = sorted(order, key=lambda t: -order[t])
+    evidence = verdicts.get(id(topic.model)) if topic.model is not None else None
     return Classification(
         relevant=bool(relevant), score=score, threshold=topic.threshold, topic=topic.id,
         topic_name=topic.name, matched=matched, hits=hits, penalties=penalties,
-        per_topic=per_topic, subject=subject)
+        per_topic=per_topic, subject=subject,
+        probability=evidence.probability if evidence else None,
+        model_threshold=topic.model.threshold if topic.model else None,
+        model_name=topic.model.path.name if topic.model else None, evidence=evidence)

@@ -182,6 +182,8 @@ def _parse(data: Any, file: Path) -> RelevanceModel:
             raise ModelFileError(f"{file}: a check must hold texts and a probability")
         texts = {k: str(check.get(k, "")) for k in ("title", "lead", "body")}
         checks.append((texts, float(check["probability"])))
+    if not checks:
+        raise ModelFileError(f"{file}: the model has no check texts (it cannot be verified)")
     threshold = float(_field(data, "threshold", (int, float), file))
     if not 0.0 < threshold < 1.0:
         raise ModelFileError(f"{file}: key 'threshold' must lie between 0 and 1")
@@ -192,15 +194,21 @@ def _parse(data: Any, file: Path) -> RelevanceModel:
 
 
 def load_model(path: str | Path) -> RelevanceModel:
-    """A model file; a relative path is looked up next to the bundled topics file."""
-    file = Path(path)
-    if not file.is_absolute() and not file.exists():
-        file = bundled_model_dir() / file
-    return _load(file.resolve())
+    """A model file, checked: its stored check texts must score as they did at training
+    (a model edited by hand or cut short is refused, not used). Parsed once per file
+    version (path, size and modification time)."""
+    file = Path(path).resolve()
+    try:
+        stat = file.stat()
+    except FileNotFoundError as exc:
+        raise ModelFileError(f"{file}: model file not found") from exc
+    except OSError as exc:
+        raise ModelFileError(f"{file}: cannot read model file: {exc}") from exc
+    return _load(file, stat.st_size, stat.st_mtime_ns)
 
 
 @lru_cache(maxsize=8)
-def _load(file: Path) -> RelevanceModel:
+def _load(file: Path, size: int, mtime: int) -> RelevanceModel:
     try:
         data = json.loads(file.read_text(encoding="utf-8"))
     except FileNotFoundError as exc:
@@ -209,4 +217,6 @@ def _load(file: Path) -> RelevanceModel:
         raise ModelFileError(f"{file}: cannot read model file: {exc}") from exc
     except json.JSONDecodeError as exc:
         raise ModelFileError(f"{file}: not valid JSON: {exc}") from exc
-    return _parse(data, file)
+    model = _parse(data, file)
+    model.verify()
+    return model
