@@ -14,6 +14,7 @@ from typing import Any
 import click
 
 import settings as app_settings
+from crawler.archive.database import open_store
 from crawler.archive.exportrows import Period, PeriodError
 from crawler.config.sources import Source, SourcesFileError, load_sources, select_sources
 from crawler.run import nightly, ondemand
@@ -44,7 +45,7 @@ class Context:
                 f"no database at {self.db} (check --db or PROVWATCH_DB; `provwatch run` "
                 f"creates it)")
         try:
-            return Store(self.db)
+            return open_store(self.db)
         except StoreError as exc:
             raise click.ClickException(str(exc)) from exc
 
