@@ -28,10 +28,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from crawler.config.sources import Source, SourcesFileError, load_sources_report
+from crawler.crawl.figures import STORE_FAILED
 from crawler.run.health import HealthEvent, assess_sources
 from crawler.run.runlock import RunLock, RunLocked
 from crawler.run.runner import (
-    STORE_FAILED,
     CrawlConfig,
     CrawlStopped,
     SettingsError,

@@ -6,16 +6,11 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from crawler.crawl.figures import SUMMARY_KEYS
 from crawler.run.health import error_counts
 from crawler.run.runreport import format_seconds
 
 Figures = Mapping[str, dict[str, int]]
-
-SUMMARY_KEYS = ("requests", "listing_pages", "links_found", "articles_fetched", "new",
-                "updated", "unchanged", "duplicates", "rechecked", "not_modified",
-                "known_skipped", "duplicate_links", "budget_cut", "pagination_cut",
-                "pagination_stopped_known", "trap_cut", "sitemap_cut", "other_page",
-                "moved_host")
 
 
 def failed_sources(figures: Figures) -> dict[str, str]:
