@@ -33,3 +33,18 @@ def test_an_overlong_search_query_is_refused_at_once(tmp_path: Path) -> None:
     ok = CliRunner().invoke(main, ["--db", str(db), "search",
                                    " ".join(["số"] * MAX_QUERY_WORDS)])
     assert ok.exit_code == 0, ok.output
+
+
+def test_a_stats_collector_that_keeps_nothing_is_refused_before_the_crawl(
+        tmp_path: Path) -> None:
+    """Each source's figures and page budget live in Scrapy's stats: with the dummy
+    collector a run would report nothing and never stop at the budget."""
+    db = tmp_path / "p.db"
+    result = CliRunner().invoke(main, [
+        "--db", str(db), "-s", "STATS_CLASS=scrapy.statscollectors.DummyStatsCollector",
+        "crawl", "--only", "baochinhphu"])
+    assert result.exit_code == 2, result.output
+    assert "STATS_CLASS" in result.output and "DummyStatsCollector" in result.output
+    store = open_store(db)
+    assert store.runs(limit=5) == []  # refused before a run began: nothing was fetched
+    store.close()

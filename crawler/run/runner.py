@@ -82,6 +82,11 @@ def check_settings(settings: Settings | Mapping[str, Any]) -> None:
         worker_count(settings.get("PROVWATCH_WORKERS", "auto"))
     except ValueError as exc:
         raise SettingsError(str(exc)) from exc
+    stats_class = str(settings.get("STATS_CLASS") or "")
+    if stats_class.endswith("DummyStatsCollector"):
+        raise SettingsError("STATS_CLASS: provwatch keeps each source's figures and page "
+                            "budget in Scrapy's stats collector; DummyStatsCollector keeps "
+                            "nothing")
     for name, minimum in (("PROVWATCH_ANALYSIS_TIMEOUT", 0.0), ("PROVWATCH_COMMIT_SECONDS", 0.0),
                           ("PROVWATCH_COMMIT_EVERY", 1.0), ("PROVWATCH_MAX_PAGES", 1.0),
                           ("PROVWATCH_MAX_SECTIONS", 0.0),
