@@ -36,6 +36,7 @@ from scrapy.utils.gz import gunzip
 from scrapy.utils.sitemap import Sitemap, sitemap_urls_from_robots
 from twisted.python.failure import Failure
 
+import settings as defaults
 from crawler.analysis.links import (
     announced_feeds,
     article_links,
@@ -116,15 +117,16 @@ class SourceSpider(scrapy.Spider):
         self.sources: list[Source] = []
         self.by_id: dict[str, Source] = {}
         self.state: dict[str, SourceState] = {}
-        self.max_pages = 3
-        self.page_budget = 300
-        self.max_sitemaps = 10
-        self.sitemap_depth = 2
-        self.stop_at_known = True
+        # settings.py holds the defaults; from_crawler reads the crawl's settings over them
+        self.max_pages = defaults.PROVWATCH_MAX_PAGES
+        self.page_budget = defaults.PROVWATCH_PAGE_BUDGET
+        self.max_sitemaps = defaults.PROVWATCH_MAX_SITEMAPS
+        self.sitemap_depth = defaults.PROVWATCH_SITEMAP_DEPTH
+        self.stop_at_known = defaults.PROVWATCH_STOP_AT_KNOWN_LISTING
         self.robots_by_middleware = False
         # hosts (host:port) a source's own requests were redirected to (a portal that moved)
         self.moved_to: dict[str, set[str]] = {}
-        self.max_sections = 10
+        self.max_sections = defaults.PROVWATCH_MAX_SECTIONS
         # canonical URLs of pages judged listings (this run and before): never articles
         self.known_listings: set[str] = set()
 
@@ -142,11 +144,11 @@ class SourceSpider(scrapy.Spider):
                           else all_sources)
         spider.by_id = {s.id: s for s in all_sources}
         settings = crawler.settings
-        spider.max_pages = settings.getint("PROVWATCH_MAX_PAGES", 3)
-        spider.page_budget = settings.getint("PROVWATCH_PAGE_BUDGET", 300)
-        spider.max_sitemaps = settings.getint("PROVWATCH_MAX_SITEMAPS", 10)
-        spider.sitemap_depth = settings.getint("PROVWATCH_SITEMAP_DEPTH", 2)
-        spider.stop_at_known = settings.getbool("PROVWATCH_STOP_AT_KNOWN_LISTING", True)
+        spider.max_pages = settings.getint("PROVWATCH_MAX_PAGES")
+        spider.page_budget = settings.getint("PROVWATCH_PAGE_BUDGET")
+        spider.max_sitemaps = settings.getint("PROVWATCH_MAX_SITEMAPS")
+        spider.sitemap_depth = settings.getint("PROVWATCH_SITEMAP_DEPTH")
+        spider.stop_at_known = settings.getbool("PROVWATCH_STOP_AT_KNOWN_LISTING")
         spider.max_sections = settings.getint("PROVWATCH_MAX_SECTIONS")
         # Scrapy's robots.txt middleware fetches robots.txt once per host; its sitemaps
         # are read from that copy (signal robots_parsed) instead of fetching it twice

@@ -44,7 +44,7 @@ def incremental_for(crawler: Any) -> IncrementalMiddleware | None:
 class IncrementalMiddleware:
     def __init__(self, crawler: Any) -> None:
         self.crawler = crawler
-        self.recheck_days = crawler.settings.getfloat("PROVWATCH_RECHECK_DAYS", 3)
+        self.recheck_days = crawler.settings.getfloat("PROVWATCH_RECHECK_DAYS")
         self.known: set[str] = set()
         self.validators: dict[str, tuple[str | None, str | None]] = {}
         self.seen_this_run: set[str] = set()
@@ -135,8 +135,8 @@ class BackoffRetryMiddleware(RetryMiddleware):
     @classmethod
     def from_crawler(cls, crawler: Any) -> BackoffRetryMiddleware:
         mw = super().from_crawler(crawler)
-        mw.backoff = crawler.settings.getfloat("PROVWATCH_RETRY_BACKOFF", 2.0)
-        mw.backoff_max = crawler.settings.getfloat("PROVWATCH_RETRY_BACKOFF_MAX", 60.0)
+        mw.backoff = crawler.settings.getfloat("PROVWATCH_RETRY_BACKOFF")
+        mw.backoff_max = crawler.settings.getfloat("PROVWATCH_RETRY_BACKOFF_MAX")
         return mw
 
     backoff = 2.0

@@ -89,7 +89,7 @@ class PrivateNetworkGuard:
         if crawler.settings.getbool("PROVWATCH_ALLOW_PRIVATE"):
             raise NotConfigured("PROVWATCH_ALLOW_PRIVATE is set: private addresses allowed")
         self.crawler = crawler
-        self.dns_timeout = crawler.settings.getfloat("DNS_TIMEOUT", 20.0)
+        self.dns_timeout = crawler.settings.getfloat("DNS_TIMEOUT")
         self._addresses: dict[str, tuple[str, ...]] = {}
         self._allowed: dict[str, frozenset[str]] = {}
         self._approved: dict[str, set[str]] = {}  # host -> private addresses let through

@@ -45,7 +45,7 @@ class Progress:
     def from_crawler(cls, crawler: Any) -> Progress:
         if not crawler.settings.getbool("PROVWATCH_PROGRESS"):
             raise NotConfigured  # no message: Scrapy would log it as a warning on every cron run
-        return cls(crawler, crawler.settings.getfloat("PROVWATCH_PROGRESS_INTERVAL", 5.0))
+        return cls(crawler, crawler.settings.getfloat("PROVWATCH_PROGRESS_INTERVAL"))
 
     def spider_opened(self) -> None:
         self.loop = task.LoopingCall(self.report)

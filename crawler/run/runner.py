@@ -79,7 +79,7 @@ def check_settings(settings: Settings | Mapping[str, Any]) -> None:
     from crawler.core.workercount import worker_count
 
     try:
-        worker_count(settings.get("PROVWATCH_WORKERS", "auto"))
+        worker_count(settings.get("PROVWATCH_WORKERS"))
     except ValueError as exc:
         raise SettingsError(str(exc)) from exc
     stats_class = str(settings.get("STATS_CLASS") or "")

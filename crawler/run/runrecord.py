@@ -30,7 +30,7 @@ class RunRecorder:
         if self.run_id is None:
             # a plain `scrapy crawl` takes the run lock as the CLI does: beside a CLI run it
             # would write alongside it (and the next CLI run would take it for a killed one)
-            self.lock = RunLock(crawler.settings.get("PROVWATCH_DB", "provwatch.db"))
+            self.lock = RunLock(crawler.settings.get("PROVWATCH_DB"))
             self.lock.acquire()  # RunLocked: Scrapy stops before the spider opens
         crawler.signals.connect(self.spider_opened, signal=signals.spider_opened)
         crawler.signals.connect(self.spider_closed, signal=signals.spider_closed)
