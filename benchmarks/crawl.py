@@ -39,13 +39,12 @@ import tempfile
 import threading
 import time
 from collections.abc import Callable
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from tests.localservers import Page, SiteServer  # noqa: E402
+from localsite import LocalSite, Page  # noqa: E402
 
 PER_PAGE = 10
 WORDS = ("ủy ban nhân dân tỉnh triển khai kế hoạch chuyển đổi số phát triển chính quyền số "
@@ -122,42 +121,15 @@ def portal_furniture(site: int, k: int, article_path: Callable[[int], str]
     return style + header, footer
 
 
-class _Listener(ThreadingHTTPServer):
-    daemon_threads = True
-    request_queue_size = 256  # the default 5 drops SYNs under bursts: 1 s retransmit stalls
-
-
-class HostSiteServer(SiteServer):
-    """tests.localservers.SiteServer on its own loopback address (127.0.0.N).
-
-    Scrapy's download slots (and CONCURRENT_REQUESTS_PER_DOMAIN) are per host name: sites
-    that differ only by port would share one slot, which no real network of portals does.
-    """
-
-    def __init__(self, host: str) -> None:
-        self.host = host
-        super().__init__()
-
-    def serve(self, handler: type[BaseHTTPRequestHandler],
-              tls: tuple[str, str] | None = None) -> None:
-        self.httpd = _Listener((self.host, 0), handler)
-        self.port = int(self.httpd.server_address[1])
-        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
-
-    @property
-    def base(self) -> str:
-        return f"http://{self.host}:{self.port}"
-
-
 class Site:
-    """One generated portal on its own loopback address (SiteServer also answers 304s):
+    """One generated portal on its own loopback address (LocalSite also answers 304s):
     /tin?page=N listings, /tin/bai-K-<id>.html articles, a feed, a sitemap, traps."""
 
     def __init__(self, index: int, articles: int, furniture: bool = True) -> None:
         self.index = index
         self.articles = articles
         self.furniture = furniture
-        self.server = HostSiteServer(f"127.0.{1 + index // 250}.{2 + index % 250}").start()
+        self.server = LocalSite(f"127.0.{1 + index // 250}.{2 + index % 250}")
         self.server.routes.update(self.routes())
 
     @property

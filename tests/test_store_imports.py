@@ -1,5 +1,6 @@
 """store/ sits below every other layer: it imports nothing of the project (issue 20), and a
-Store opened without provwatch's text functions refuses, clearly, what it cannot do."""
+Store opened without provwatch's text functions refuses, clearly, what it cannot do. Also:
+benchmarks/ import no test helper."""
 
 from __future__ import annotations
 
@@ -45,6 +46,14 @@ def test_store_imports_nothing_of_the_project() -> None:
               for path in sorted((ROOT / "store").glob("*.py"))
               for line, module in _imported(path) if module in PROJECT - {"store"}]
     assert upward == []
+
+
+def test_benchmarks_import_no_test_helper() -> None:
+    """A benchmark measures the product: it serves its own local sites (benchmarks/
+    localsite.py) and reads tests' data files, but imports no test module."""
+    imports = [f"{path.name}:{line}" for path in sorted((ROOT / "benchmarks").glob("*.py"))
+               for line, module in _imported(path) if module == "tests"]
+    assert imports == []
 
 
 def test_importing_the_store_loads_no_project_module() -> None:
