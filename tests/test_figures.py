@@ -13,12 +13,12 @@ from click.testing import CliRunner
 from scrapy.utils.test import get_crawler
 
 from cli import main
+from crawler.archive.database import open_store
 from crawler.crawl import figures
 from crawler.crawl.figures import FIGURES, SUMMARY_KEYS, count, is_declared, per_source, register
 from crawler.crawl.progress import KEYS as PROGRESS_KEYS
 from crawler.crawl.progress import progress_line
 from crawler.run.runreport import TOTALS
-from store.db import Store
 from tests.conftest import FAST, write_sources
 from tests.localservers import SiteServer
 
@@ -124,7 +124,7 @@ def test_a_crawl_records_in_the_runs_table_the_figures_of_its_stats(
     result = CliRunner().invoke(main, ["--db", str(db), *FAST, "-s", f"LOG_FILE={log}",
                                        "crawl", "--sources", str(sources)])
     assert "cong" in result.output, result.output
-    recorded = json.loads(Store(db).runs()[0]["sources"])
+    recorded = json.loads(open_store(db).runs()[0]["sources"])
     # Scrapy's stats dump at the end of the crawl, as the child process logged it
     dumped: dict[str, dict[str, int]] = {}
     for source, key, n in re.findall(r"'provwatch/([^/']+)/([^']+)': (\d+)",
