@@ -170,6 +170,17 @@ def test_a_missing_or_corrupted_model_is_a_clear_error(tmp_path: Path, write, me
     assert isinstance(caught.value, ModelFileError)
 
 
+def test_a_relative_model_found_nowhere_names_both_places(tmp_path: Path) -> None:
+    path = tmp_path / "topics.toml"
+    path.write_text(CUSTOM.format(model='model = "nope.json"'), encoding="utf-8")
+    with pytest.raises(TopicModelError) as caught:
+        load_topics(path)
+    text = str(caught.value)
+    assert "'nope.json': model file not found" in text
+    assert str(tmp_path.resolve() / "nope.json") in text
+    assert str(bundled_model_dir().resolve() / "nope.json") in text
+
+
 def test_a_model_key_must_be_a_path(tmp_path: Path) -> None:
     path = tmp_path / "topics.toml"
     path.write_text(CUSTOM.format(model="model = 3"), encoding="utf-8")

@@ -415,8 +415,12 @@ def _topic_model(value: Any, label: str, topics_file: Path) -> RelevanceModel | 
         raise TopicFileError(f"{label}: key 'model' must be the path of a model file")
     file = Path(value.strip())
     if not file.is_absolute():
-        beside = topics_file.parent / file
-        file = beside if beside.exists() else bundled_model_dir() / file
+        beside, bundled = topics_file.parent / file, bundled_model_dir() / file
+        if not beside.exists() and not bundled.exists():
+            raise TopicModelError(f"{label}: key 'model': {value.strip()!r}: model file not "
+                                  f"found beside the topics file ({beside.resolve()}) nor in "
+                                  f"the bundled data ({bundled.resolve()})")
+        file = beside if beside.exists() else bundled
     try:
         return load_model(file)
     except ModelFileError as exc:
