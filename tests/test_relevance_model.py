@@ -16,7 +16,9 @@ from crawler.analysis.relevance import (
     load_topics,
 )
 from crawler.analysis.relevance_model import (
+    Contribution,
     ModelFileError,
+    ModelVerdict,
     Tokenizer,
     bundled_model_dir,
     load_model,
@@ -113,6 +115,14 @@ def test_the_model_carries_its_top_terms_both_ways() -> None:
     assert all(c.weight < 0 for c in verdict.evidence.negative)
     weights = [abs(c.weight) for c in verdict.evidence.positive]
     assert weights == sorted(weights, reverse=True)
+
+
+def test_the_explanation_does_not_repeat_parts_of_an_ngram() -> None:
+    verdict = ModelVerdict(0.5, tuple(Contribution(t, w) for t, w in [
+        ("ung dung", 0.4), ("ung", 0.3), ("ung dung ngan", 0.2), ("dung ngan", 0.15),
+        ("du lieu", 0.1)]), (Contribution("khach", -0.2), Contribution("khach hang", -0.1)))
+    assert verdict.describe(top=5) == ("for: 'ung dung' +0.40, 'dung ngan' +0.15, "
+                                       "'du lieu' +0.10; against: 'khach' -0.20")
 
 
 def test_a_custom_topic_without_a_model_is_decided_by_its_rules(tmp_path: Path) -> None:

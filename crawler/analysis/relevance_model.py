@@ -99,9 +99,23 @@ class ModelVerdict:
     negative: tuple[Contribution, ...]  # strongest evidence against it
 
     def describe(self, top: int = 5) -> str:
+        """The ``top`` n-grams each way; one that is part of an n-gram already shown, or holds
+        one ("ung" or "ung dung ngan" after "ung dung"), says little new and is skipped."""
         def shown(items: tuple[Contribution, ...]) -> str:
-            return ", ".join(f"{c.term!r} {c.weight:+.2f}" for c in items[:top]) or "-"
+            picked: list[Contribution] = []
+            for item in items:
+                if len(picked) == top:
+                    break
+                if not any(_inside(item.term, p.term) or _inside(p.term, item.term)
+                           for p in picked):
+                    picked.append(item)
+            return ", ".join(f"{c.term!r} {c.weight:+.2f}" for c in picked) or "-"
         return f"for: {shown(self.positive)}; against: {shown(self.negative)}"
+
+
+def _inside(small: str, large: str) -> bool:
+    """``small``'s words are a run of ``large``'s words."""
+    return f" {small} " in f" {large} "
 
 
 @dataclass(frozen=True)
