@@ -16,9 +16,14 @@ Those arrive as one ``StoreAnalysers`` value given to ``Store(path, analysers=..
 ``crawler.archive.database.open_store`` passes provwatch's own. The alternative of callers
 passing folded text on every write was rejected: the search query must be folded by the same
 function as the stored columns, and an old database's migrations run on open, before any
-caller could hand in a fingerprint. A Store opened without analysers works for everything
-else (the outbox, run records, health, reads) and raises ``StoreError`` naming what is
-missing the moment it needs one: it never stores unfolded text in the folded columns.
+caller could hand in a fingerprint. Callers that fold already still may: a row that
+carries ``title_folded``/``text_folded`` (the crawl's worker processes fold off the reactor)
+is stored as given, and code searching on a connection of its own builds its query with
+``store.db.fts_query(query, fold)``.
+
+A Store opened without analysers works for everything else (the outbox, run records,
+health, reads) and raises ``MissingAnalysers`` (a ``StoreError``) naming what is missing the
+moment it needs one: it never stores unfolded text in the folded columns.
 """
 
 from __future__ import annotations

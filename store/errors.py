@@ -1,4 +1,5 @@
-"""The store's own error, apart so that the schema's migrations can raise it too."""
+"""The store's errors, apart from db.py so that the migrations (schema.py, which db.py
+imports) can raise them too."""
 
 
 class StoreError(RuntimeError):
