@@ -2,8 +2,10 @@
 
 ExtractPipeline (trafilatura, in worker processes or off the reactor thread) →
 ClassifyPipeline (topics) →
-StorePipeline (exact and near duplicates, versions, the article write and its alert in one
-transaction).
+StorePipeline (the storing rules of crawler/archive/storing.py, run in the store's thread:
+exact and near duplicates, versions, the article write and its alert in one transaction;
+this module only adapts them to Scrapy: settings, commit groups, figures, the crawl
+stopped when the database refuses a write).
 """
 
 from __future__ import annotations
@@ -20,20 +22,16 @@ from scrapy.utils.defer import deferred_from_coro, deferred_to_future
 from twisted.internet import task, threads
 
 from crawler.analysis.analyse import article_record, classify_page, hints_for
-from crawler.analysis.dedup import find_original, story_root
 from crawler.analysis.extract import ExtractedPage, ExtractionError, extract_page
 from crawler.analysis.relevance import Topic, load_topics
-from crawler.analysis.versions import is_change, is_other_page, text_diff, text_key
-from crawler.archive.alerts import article_alert
 from crawler.archive.storeaccess import close_store, store_for
+from crawler.archive.storing import AnalysedPage, keep_page, store_counted
 from crawler.config.sources import Source
-from crawler.core.provinces import detect_province
-from crawler.core.text import clip
-from crawler.core.urls import canonical_url, same_site
+from crawler.core.urls import same_site
+from crawler.crawl.figures import STORE_FAILED
 from crawler.crawl.items import PageItem
 from crawler.crawl.workers import AnalysisPool, AnalysisTimeout, WorkerDied, decoded, worker_count
-from crawler.run.runner import STORE_FAILED
-from store.db import Row, Store, StoreError
+from store.db import Store, StoreError
 
 logger = logging.getLogger(__name__)
 
@@ -137,7 +135,8 @@ class ClassifyPipeline:
 
 
 class StorePipeline:
-    """Writes each article once: new story, duplicate of a story, new version, or nothing."""
+    """Writes each article once: new story, duplicate of a story, new version, or nothing
+    (the rules are crawler.archive.storing's; this adapts them to the crawl)."""
 
     def __init__(self, crawler: Any) -> None:
         self.crawler = crawler
@@ -205,110 +204,23 @@ class StorePipeline:
             deferred_from_coro(self.crawler.engine.close_spider_async(reason=STORE_FAILED))
 
     def _write_counted(self, store: Store, item: PageItem) -> str:
-        """``_write``, its outcome counted once the write is committed (or counted as a
-        store error if its commit group is lost)."""
-        outcome = self._write(store, item)
-        store.after_commit(lambda: _count(self.crawler, item.source, outcome),
-                           lambda: _count(self.crawler, item.source, "errors/store"))
-        if self.keep_pages and item.article_id is not None:
-            # an unchanged page is kept only if none is yet (articles stored before pages
-            # were kept): rewriting the same bytes every night would only grow the WAL
-            store.save_page(item.article_id, item.url, item.body, item.encoding,
-                            replace=outcome != "unchanged")
-        return outcome
+        """In the store thread (``store`` is only used there): the storing rules applied
+        to the item, its outcome counted once the write is committed (or counted as a store
+        error if its commit group is lost)."""
+        outcome = store_counted(
+            store, analysed_page(item), _source(self.crawler, item.source),
+            committed=lambda kind: _count(self.crawler, item.source, kind),
+            lost=lambda: _count(self.crawler, item.source, "errors/store"))
+        item.article_id = outcome.article_id
+        if self.keep_pages:
+            keep_page(store, outcome, item.url, item.body, item.encoding)
+        return outcome.kind
 
-    def _write(self, store: Store, item: PageItem) -> str:
-        """In the store thread (``store`` is only used there): the article's outcome,
-        written (new, duplicates, updated, unchanged)."""
-        key = canonical_url(item.url)
-        existing = store.article_by_url(key)
-        if existing is None and item.canonical_hint:
-            hinted = canonical_url(item.canonical_hint)
-            existing = store.article_by_url(hinted)
-            key = hinted if existing is None else key
-        if existing is None and item.requested_url:
-            existing = store.article_by_url(canonical_url(item.requested_url))
-        if existing is not None and existing.get("page_kind") == "listing":
-            return "listing"  # a listing stored before pages were judged: never versioned
-        if existing is not None:
-            outcome = self._update(store, item, existing)
-            if outcome != "other_page":
-                item.article_id = existing["id"]
-            return outcome
-        return self._insert(store, item, key)
 
-    def _place(self, item: PageItem) -> tuple[str | None, list[str], str]:
-        source = _source(self.crawler, item.source)
-        if source is not None and source.province:
-            return source.province, list(source.former_provinces), source.name
-        record = item.record
-        province, former = detect_province(f"{record.get('title') or ''}\n{item.page.lead}")
-        if province is None:
-            province, former = detect_province(record.get("text") or "")
-        return province, former, source.name if source else item.source
-
-    def _insert(self, store: Store, item: PageItem, key: str) -> str:
-        record = item.record
-        province, former, source_name = self._place(item)
-        match = find_original(store, record["text"], fp=item.fingerprint,
-                              digest=item.digest)
-        original, digest, fp = match.original, match.digest, match.fingerprint
-        duplicate_of = story_root(original) if original is not None else None
-        row: Row = {
-            **{k: v for k, v in record.items() if k != "url"},
-            "url": key, "link": item.url, "source": item.source, "province": province,
-            "former_provinces": former, "lead": item.page.lead,
-            "relevant": int(bool(record["relevant"])), "content_hash": digest,
-            "duplicate_of": duplicate_of, "etag": item.etag,
-            "last_modified": item.last_modified,
-        }
-        if item.folded is not None:
-            row["title_folded"], row["text_folded"] = item.folded
-        alert = None
-        if record["relevant"] and (duplicate_of is None
-                                   or not self._story_alerted(store, duplicate_of)):
-            # a story alerts once: through its first copy, or through the first relevant
-            # copy when the first-seen one was not relevant (an excerpt below the threshold)
-            alert = article_alert("new", row, item.verdict, source_name)
-        item.article_id = store.insert_article(row, signature=fp.signature, buckets=fp.buckets,
-                                               alert=alert)
-        return "duplicates" if duplicate_of else "new"
-
-    def _update(self, store: Store, item: PageItem, existing: Row) -> str:
-        record = item.record
-        digest = text_key(record["text"])
-        # the stored text's key is recomputed: a change of the change rules is no new version
-        old_key = text_key(existing["text"] or "")
-        if not is_change(existing["title"], old_key, record["title"], digest):
-            store.touch_article(existing["id"], etag=item.etag,
-                                     last_modified=item.last_modified)
-            return "unchanged"
-        if is_other_page(existing["title"], existing["text"] or "", record["title"],
-                         record["text"]):
-            # the stored version stays, and so do its validators: the next run asks again
-            logger.warning("source %s: %s now shows another page (%r, not %r): the stored "
-                           "article is kept, no new version", item.source, item.url,
-                           clip(record["title"] or "", 80), clip(existing["title"] or "", 80))
-            return "other_page"
-        diff = text_diff(existing["title"], existing["text"] or "", record["title"],
-                         record["text"])
-        changes: Row = {k: v for k, v in record.items() if k not in ("url",)}
-        changes.update(relevant=int(bool(record["relevant"])), content_hash=digest,
-                       lead=item.page.lead, etag=item.etag, last_modified=item.last_modified,
-                       link=item.url)
-        alert = None
-        tracked = bool(existing["relevant"]) or bool(record["relevant"])
-        if tracked and existing["duplicate_of"] is None:
-            source = _source(self.crawler, item.source)
-            merged = {**existing, **changes}
-            alert = article_alert("changed", merged, item.verdict,
-                                  source.name if source else item.source, diff=diff)
-        store.add_version(existing["id"], changes, diff=diff, alert=alert)
-        return "updated"
-
-    def _story_alerted(self, store: Store, root: int) -> bool:
-        """Whether any copy of the story ``root`` is relevant (and so has alerted)."""
-        first = store.article_by_id(root)
-        if first is not None and first["relevant"]:
-            return True  # the usual case: one primary-key lookup
-        return store.count("articles", "duplicate_of = ? AND relevant = 1", [root]) > 0
+def analysed_page(item: PageItem) -> AnalysedPage:
+    """What the storing rules need of an analysed item."""
+    return AnalysedPage(
+        url=item.url, source=item.source, record=item.record, verdict=item.verdict,
+        lead=item.page.lead, requested_url=item.requested_url,
+        canonical_hint=item.canonical_hint, etag=item.etag, last_modified=item.last_modified,
+        fingerprint=item.fingerprint, digest=item.digest, folded=item.folded)

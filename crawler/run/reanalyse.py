@@ -12,16 +12,12 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from crawler.analysis.analyse import article_record, classify_page, hints_for
-from crawler.analysis.dedup import fingerprint
 from crawler.analysis.extract import ExtractionError, extract_page
 from crawler.analysis.relevance import Topic
-from crawler.analysis.versions import text_key
+from crawler.archive.storing import store_reading
 from crawler.config.sources import Source
 from crawler.crawl.workers import decoded
-from store.db import Row, Store
-
-# what a re-reading may change (identity, history and validators stay)
-FIELDS = ("title", "author", "published", "text", "relevant", "score", "matched", "topic")
+from store.db import Store
 
 
 @dataclass
@@ -47,14 +43,6 @@ class ReanalyseReport:
                        f"were kept, or with PROVWATCH_KEEP_PAGES off): `provwatch recrawl "
                        f"--source ID` fetches them again")
         return out
-
-
-def _changes(record: Row, lead: str) -> Row:
-    changes = {k: record[k] for k in FIELDS}
-    changes["relevant"] = int(bool(record["relevant"]))
-    changes["lead"] = lead
-    changes["content_hash"] = text_key(record["text"] or "")
-    return changes
 
 
 def reanalyse(store: Store, sources: Mapping[str, Source], topics: Sequence[Topic] | None,
@@ -84,10 +72,7 @@ def reanalyse(store: Store, sources: Mapping[str, Source], topics: Sequence[Topi
             report.now_flagged.append(page["id"])
         elif was and not now:
             report.no_longer_flagged.append(page["id"])
-        fp = fingerprint(record["text"]) if text_changed else None
-        store.reanalysed(page["id"], _changes(record, extracted.lead),
-                         signature=fp.signature if fp else None,
-                         buckets=fp.buckets if fp else ())
+        store_reading(store, page["id"], record, extracted.lead, text_changed=text_changed)
     clause = "id NOT IN (SELECT article_id FROM pages)"
     if wanted:
         clause += f" AND source IN ({', '.join('?' * len(wanted))})"
