@@ -13,8 +13,9 @@ from pathlib import Path
 
 import pytest
 
+from crawler.analysis.analyse import analyse_page
 from crawler.analysis.relevance import load_topics
-from crawler.crawl.workers import AnalysisPool, AnalysisTimeout, analyse_page, worker_count
+from crawler.crawl.workers import AnalysisPool, AnalysisTimeout, worker_count
 
 FIXTURES = Path(__file__).parent / "fixtures" / "extraction"
 PAGE = FIXTURES / "baothuathienhue.html"

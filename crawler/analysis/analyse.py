@@ -1,17 +1,24 @@
-"""One page in, one article record out: the steps the pipelines run, as plain functions.
-
-``provwatch extract`` and the Scrapy pipelines call exactly these functions, so what the
+"""One page in, one analysis out: the single entry the crawl's workers, the in-process
+pipelines, ``provwatch reanalyse`` and ``provwatch extract`` all go through, so what the
 command prints is what the pipeline stores.
+
+:func:`analyse_page` extracts, classifies and fingerprints a page; the smaller steps
+(:func:`classify_page`, :func:`article_record`) serve callers that hold an extracted page
+already (the pipelines' thread path, ``explain`` on stored text).
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
+from crawler.analysis.dedup import Fingerprint, fingerprint
 from crawler.analysis.extract import ExtractedPage, ExtractHints, extract_page
 from crawler.analysis.relevance import Classification, Topic, classify
+from crawler.analysis.versions import text_key
 from crawler.config.sources import Source
+from crawler.core.text import fold
 
 
 def hints_for(source: Source | None) -> ExtractHints | None:
@@ -42,9 +49,31 @@ def article_record(page: ExtractedPage, verdict: Classification) -> dict[str, An
     }
 
 
+@dataclass(frozen=True)
+class Analysis:
+    """Everything the store needs from one page."""
+
+    page: ExtractedPage
+    verdict: Classification
+    record: dict[str, Any]
+    fingerprint: Fingerprint
+    digest: str
+    folded: tuple[str, str]  # title and text folded for the store's search index
+
+
+def analyse_page(body: str | bytes, url: str, hints: ExtractHints | None,
+                 topics: Sequence[Topic] | None) -> Analysis:
+    """Extract, classify and fingerprint one page (raises ExtractionError)."""
+    page = extract_page(body, url, hints)
+    verdict = classify_page(page, topics)
+    record = article_record(page, verdict)
+    text = record.get("text") or ""
+    return Analysis(page, verdict, record, fingerprint(text), text_key(text),
+                    (fold(record.get("title") or ""), fold(text)))
+
+
 def analyse_html(html: str | bytes, url: str, *, source: Source | None = None,
                  topics: Sequence[Topic] | None = None) -> tuple[dict[str, Any], Classification]:
     """Extract and classify one page; returns the record and the full classification."""
-    page = extract_page(html, url, hints_for(source))
-    verdict = classify_page(page, topics)
-    return article_record(page, verdict), verdict
+    analysis = analyse_page(html, url, hints_for(source), topics)
+    return analysis.record, analysis.verdict

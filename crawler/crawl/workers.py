@@ -21,16 +21,11 @@ import threading
 import time
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
-from dataclasses import dataclass
-from typing import Any
 
-from crawler.analysis.analyse import article_record, classify_page
-from crawler.analysis.dedup import Fingerprint, fingerprint
-from crawler.analysis.extract import ExtractedPage, ExtractHints, extract_page
-from crawler.analysis.relevance import Classification, Topic, load_topics
-from crawler.analysis.versions import text_key
+from crawler.analysis.analyse import Analysis, analyse_page
+from crawler.analysis.extract import ExtractHints
+from crawler.analysis.relevance import Topic, load_topics
 from crawler.core.futures import await_future
-from crawler.core.text import fold
 from crawler.core.workercount import worker_count
 
 __all__ = ["AnalysisPool", "AnalysisTimeout", "WorkerDied", "analyse_page", "worker_count"]
@@ -46,29 +41,6 @@ class WorkerDied(RuntimeError):
 
 class AnalysisTimeout(RuntimeError):
     """A page's analysis took longer than PROVWATCH_ANALYSIS_TIMEOUT; its worker was killed."""
-
-
-@dataclass(frozen=True)
-class Analysis:
-    """Everything the store needs from one page, computed away from the reactor."""
-
-    page: ExtractedPage
-    verdict: Classification
-    record: dict[str, Any]
-    fingerprint: Fingerprint
-    digest: str
-    folded: tuple[str, str]  # title and text folded for the store's search index
-
-
-def analyse_page(body: str | bytes, url: str, hints: ExtractHints | None,
-                 topics: list[Topic]) -> Analysis:
-    """Extract, classify and fingerprint one page (raises ExtractionError)."""
-    page = extract_page(body, url, hints)
-    verdict = classify_page(page, topics)
-    record = article_record(page, verdict)
-    text = record.get("text") or ""
-    return Analysis(page, verdict, record, fingerprint(text), text_key(text),
-                    (fold(record.get("title") or ""), fold(text)))
 
 
 # -- worker side -----------------------------------------------------------------------------
