@@ -59,13 +59,13 @@ class ExtractPipeline:
 
     def __init__(self, crawler: Any) -> None:
         self.crawler = crawler
-        self.in_thread = crawler.settings.getbool("PROVWATCH_EXTRACT_IN_THREAD", True)
+        self.in_thread = crawler.settings.getbool("PROVWATCH_EXTRACT_IN_THREAD")
         self.pool: AnalysisPool | None = None
-        workers = worker_count(crawler.settings.get("PROVWATCH_WORKERS", "auto"))
+        workers = worker_count(crawler.settings.get("PROVWATCH_WORKERS"))
         if workers:
             self.pool = AnalysisPool(
                 workers, crawler.settings.get("PROVWATCH_TOPICS"),
-                timeout=crawler.settings.getfloat("PROVWATCH_ANALYSIS_TIMEOUT", 60.0))
+                timeout=crawler.settings.getfloat("PROVWATCH_ANALYSIS_TIMEOUT"))
             crawler.signals.connect(self.spider_opened, signal=signals.spider_opened)
             crawler.signals.connect(self.spider_closed, signal=signals.spider_closed)
 
@@ -115,7 +115,7 @@ class ClassifyPipeline:
         self.crawler = crawler
         path = crawler.settings.get("PROVWATCH_TOPICS")
         self.topics: Sequence[Topic] = load_topics(path)
-        self.in_thread = crawler.settings.getbool("PROVWATCH_EXTRACT_IN_THREAD", True)
+        self.in_thread = crawler.settings.getbool("PROVWATCH_EXTRACT_IN_THREAD")
 
     @classmethod
     def from_crawler(cls, crawler: Any) -> ClassifyPipeline:
@@ -140,12 +140,12 @@ class StorePipeline:
 
     def __init__(self, crawler: Any) -> None:
         self.crawler = crawler
-        self.min_text = crawler.settings.getint("PROVWATCH_MIN_TEXT_CHARS", 80)
-        self.commit_every = crawler.settings.getint("PROVWATCH_COMMIT_EVERY", 200)
-        self.commit_seconds = crawler.settings.getfloat("PROVWATCH_COMMIT_SECONDS", 2.0)
+        self.min_text = crawler.settings.getint("PROVWATCH_MIN_TEXT_CHARS")
+        self.commit_every = crawler.settings.getint("PROVWATCH_COMMIT_EVERY")
+        self.commit_seconds = crawler.settings.getfloat("PROVWATCH_COMMIT_SECONDS")
         self.flusher: task.LoopingCall | None = None
         self.failed = False
-        self.keep_pages = crawler.settings.getbool("PROVWATCH_KEEP_PAGES", True)
+        self.keep_pages = crawler.settings.getbool("PROVWATCH_KEEP_PAGES")
         crawler.signals.connect(self.spider_opened, signal=signals.spider_opened)
         crawler.signals.connect(self.spider_closed, signal=signals.spider_closed)
 
