@@ -110,3 +110,34 @@ def test_a_sources_file_is_parsed_once_per_state(tmp_path: Path,
     assert {s.name for s in load_sources(path)} == {"Báo Lào Cai điện tử",
                                                      "Cổng TTĐT tỉnh Hà Giang"}
     assert len(parsed) == 2
+
+
+def test_the_crawl_process_adopts_the_runs_parse(tmp_path: Path) -> None:
+    """The crawl runs in a spawned process: it is handed the CLI's parse (pickled, as
+    multiprocessing does) and reads the file again only if it changed meanwhile."""
+    import pickle
+    import subprocess
+    import sys
+
+    import crawler.config.sources as sources_module
+
+    path = tmp_path / "sources.toml"
+    path.write_text(GOOD, encoding="utf-8")
+    parsed = sources_module.load_sources(path)
+    handed = tmp_path / "parsed.pickle"
+    handed.write_bytes(pickle.dumps(sources_module.parsed_sources()))
+    child = (
+        "import pickle, sys\n"
+        "import crawler.config.sources as s\n"
+        "def refuse(text, path): raise SystemExit('parsed again')\n"
+        "s.parse_sources_report = refuse\n"
+        f"s.adopt_parsed_sources(pickle.loads(open({str(handed)!r}, 'rb').read()))\n"
+        f"print(','.join(x.id for x in s.load_sources({str(path)!r})))\n")
+    run = subprocess.run([sys.executable, "-c", child], capture_output=True, text=True,
+                         cwd=Path(__file__).resolve().parents[1], timeout=60)
+    assert run.returncode == 0, run.stderr
+    assert run.stdout.strip() == ",".join(s.id for s in parsed)
+    path.write_text(GOOD.replace("Báo Lào Cai", "Báo Lào Cai điện tử"), encoding="utf-8")
+    changed = subprocess.run([sys.executable, "-c", child], capture_output=True, text=True,
+                             cwd=Path(__file__).resolve().parents[1], timeout=60)
+    assert "parsed again" in changed.stderr  # an edited file is not taken from the handover

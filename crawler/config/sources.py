@@ -251,6 +251,19 @@ def load_sources_report(path: str | Path | None = None) -> tuple[list[Source], l
     return list(sources_t), list(problems_t)
 
 
+def parsed_sources() -> dict[tuple[str, int, int], tuple[tuple[Source, ...], tuple[str, ...]]]:
+    """This process's parse of the sources file, to hand to the crawl process it starts."""
+    return dict(_PARSED)
+
+
+def adopt_parsed_sources(parsed: dict[tuple[str, int, int],
+                                      tuple[tuple[Source, ...], tuple[str, ...]]]) -> None:
+    """Use another process's parse (kept only while the file's size and time still match),
+    so a run reads its sources file once although the crawl runs in a process of its own."""
+    _PARSED.clear()
+    _PARSED.update(parsed)
+
+
 def select_sources(sources: Sequence[Source], only: Iterable[str] = ()) -> list[Source]:
     """The enabled sources, or exactly those named by ``only`` (unknown ids are an error)."""
     wanted = list(only)

@@ -14,12 +14,13 @@ import signal
 import threading
 import time
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
 import settings as default_settings
 
 # declared with the crawl's figures; re-exported for callers that still import it from here
+from crawler.config.sources import adopt_parsed_sources, parsed_sources
 from crawler.crawl.figures import STORE_FAILED as STORE_FAILED
 
 if TYPE_CHECKING:
@@ -37,6 +38,8 @@ class CrawlConfig:
     topics_file: str | None = None
     overrides: dict[str, Any] = field(default_factory=dict)
     log_level: str = "INFO"
+    # the CLI's parse of the sources file, adopted by the crawl process (read once a run)
+    parsed_sources: dict[Any, Any] = field(default_factory=dict, repr=False)
 
 
 def command_line_settings(config: CrawlConfig) -> dict[str, Any]:
@@ -172,6 +175,7 @@ def _stop_when_orphaned(parent: int) -> None:
 
 def _child(config: CrawlConfig, parent: int) -> None:
     logging.getLogger().handlers.clear()
+    adopt_parsed_sources(config.parsed_sources)
     _stop_when_orphaned(parent)
     crawl_here(config)
 
@@ -186,6 +190,8 @@ def crawl_in_child(config: CrawlConfig, timeout: float | None = None) -> int:
     is passed on to the crawl, which stops cleanly; then CrawlStopped is raised.
     """
     ctx = multiprocessing.get_context("spawn")
+    if not config.parsed_sources:
+        config = replace(config, parsed_sources=parsed_sources())
     proc = ctx.Process(target=_child, args=(config, os.getpid()), name="provwatch-crawl")
     received: list[str] = []
 
