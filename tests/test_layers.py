@@ -124,3 +124,15 @@ def test_no_import_cycle() -> None:
 
     for module in sorted(GRAPH):
         assert visit(module) is None
+
+
+def test_defaults_live_in_settings_only() -> None:
+    """settings.py is the one file of defaults: no component reads a setting with a literal
+    fallback of its own (a copy that would drift from settings.py)."""
+    import re
+
+    fallback = re.compile(r"""\.get(?:int|float|bool|list|dict)?\(\s*["'][A-Z][A-Z0-9_]+["']\s*,""")
+    found = [f"{path.relative_to(ROOT)}:{n}" for path in _project_files()
+             for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
+             if fallback.search(line) and "environ" not in line]
+    assert found == []

@@ -65,7 +65,7 @@ def store_for(crawler: Any) -> StoreThread:
     """The store at the crawler's ``PROVWATCH_DB`` setting, opened once per crawler."""
     store = _STORES.get(crawler)
     if store is None:
-        store = StoreThread(crawler.settings.get("PROVWATCH_DB", "provwatch.db"))
+        store = StoreThread(crawler.settings.get("PROVWATCH_DB"))
         _STORES[crawler] = store
     return store
 
