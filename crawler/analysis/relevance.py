@@ -44,6 +44,7 @@ rules alone.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import re
 import tomllib
@@ -62,6 +63,7 @@ from crawler.analysis.relevance_model import (
     bundled_model_dir,
     load_model,
 )
+from crawler.analysis.storyframe import FrameLists, StoryFrame
 from crawler.core.text import fold, marked_share, nfc
 from crawler.core.tomltables import open_table
 
@@ -169,9 +171,11 @@ class Topic:
     off_subject: tuple[str, ...] = ()
     other_subjects: tuple[tuple[str, tuple[str, ...]], ...] = ()
     other_subject_factor: float = 1.0
+    story_factor: float = 1.0
     firm_subjects: tuple[str, ...] = ()
     actors: tuple[str, ...] = ()
     actions: tuple[str, ...] = ()
+    frame: FrameLists = FrameLists()
     model: RelevanceModel | None = field(default=None, compare=False, hash=False)
     _index: _TopicIndex = field(init=False, repr=False, compare=False, hash=False)
 
@@ -247,6 +251,7 @@ class _TopicIndex:
                                for label, phrases in topic.other_subjects]
         self.actors = _Phrases(topic.actors)
         self.actions = _Phrases(topic.actions)
+        self.story = StoryFrame(topic.frame)
 
 
 @dataclass(frozen=True)
@@ -315,7 +320,9 @@ class Classification:
 _TOPIC_KEYS = {"id", "name", "threshold", "terms", "abbreviations", "supporting",
                "supporting_abbreviations", "lookalikes", "not_followed_by", "practice",
                "practice_words", "practice_label", "off_subject", "other_subjects",
-               "other_subject_factor", "firm_subjects", "actors", "actions", "model"}
+               "other_subject_factor", "story_factor", "firm_subjects", "actors", "actions",
+               "model",
+               *(f.name for f in dataclasses.fields(FrameLists))}
 _TERM_KEYS = {"weight", "not_followed_by"}
 
 
@@ -399,9 +406,12 @@ def _parse_topic(raw: Any, index: int, path: Path) -> Topic:
         off_subject=_strings(raw.get("off_subject", []), label, "off_subject"),
         other_subjects=_subjects(raw.get("other_subjects", {}), label),
         other_subject_factor=_factor(raw, "other_subject_factor", label),
+        story_factor=_factor(raw, "story_factor", label),
         firm_subjects=_strings(raw.get("firm_subjects", []), label, "firm_subjects"),
         actors=_strings(raw.get("actors", []), label, "actors"),
         actions=_strings(raw.get("actions", []), label, "actions"),
+        frame=FrameLists(**{f.name: _strings(raw.get(f.name, []), label, f.name)
+                            for f in dataclasses.fields(FrameLists)}),
         model=_topic_model(raw.get("model"), label, path),
     )
 
@@ -727,13 +737,19 @@ def _score_topic(topic: Topic, prepared: list[_Text], unaccented: bool, body_wor
     strong_found: dict[str, str] = {}  # strong term -> the first part it is in (for practice)
     frame = _frame(index, parts)
     crime_title, other = _elsewhere(topic, parts, frame)
-    elsewhere = crime_title + other
-    if elsewhere:
-        penalties.append(f"the title or lead is about another subject ({', '.join(elsewhere)})"
-                         f": title and lead terms count as body mentions, no "
-                         f"{topic.practice_label} rule" + (
+    title_text, lead_text = _without_terms(index, parts[:2])
+    story = [str(r) for r in index.story.reasons(title_text, lead_text, unaccented)]
+    elsewhere = crime_title + other + story
+    if crime_title or other:
+        penalties.append(f"the title or lead is about another subject "
+                         f"({', '.join(crime_title + other)}): title and lead terms count as "
+                         f"body mentions, no {topic.practice_label} rule" + (
                              f", score x{topic.other_subject_factor:g}"
                              if other and topic.other_subject_factor < 1 else ""))
+    for reason in story:
+        penalties.append(f"not the topic's story, {reason}: title and lead terms count as "
+                         f"body mentions, no {topic.practice_label} rule, score "
+                         f"x{topic.story_factor:g}")
     body = parts[2].copy()  # before its strong terms are blanked: the practice rule reads it
     for part in parts:
         counts, listed = _strong_counts(index, part, unaccented, penalties)
@@ -779,6 +795,8 @@ def _score_topic(topic: Topic, prepared: list[_Text], unaccented: bool, body_wor
                          f"aside) and one mention in all; score x{PASSING_FACTOR}")
     if other and topic.other_subject_factor < 1:
         score *= topic.other_subject_factor
+    if story:
+        score *= topic.story_factor
     if score < topic.threshold and index.practice_re is not None and not elsewhere \
             and (frame is not None or index.actors.regex is None):
         practice = _practice(topic, parts[:2] + [body], strong_found, unaccented)
@@ -787,6 +805,18 @@ def _score_topic(topic: Topic, prepared: list[_Text], unaccented: bool, body_wor
                                 round(topic.threshold - score, 2)))
             score = topic.threshold
     return round(score, 2), hits, penalties, frame
+
+
+def _without_terms(index: _TopicIndex, parts: list[_Text]) -> tuple[str, str]:
+    """The parts' text with the topic's phrases blanked: "Chính phủ" inside "chính phủ điện
+    tử" is the topic's concept, not a state body at work."""
+    out = []
+    for part in parts:
+        blanked = part.copy()
+        if index.phrase_re is not None:
+            blanked.blank([m.span() for m in index.phrase_re.finditer(part.folded)])
+        out.append(blanked.original)
+    return out[0], out[1]
 
 
 def _elsewhere(topic: Topic, parts: list[_Text], frame: str | None
