@@ -455,9 +455,18 @@ def _split_runs(el: HtmlElement) -> None:
 _CAPTION_CLASS = re.compile(r"caption|chuthich")
 
 
-def _drop_furniture_elements(root: HtmlElement, total: int, keep_captions: bool = False) -> None:
+def _drop_furniture_elements(root: HtmlElement, total: int, keep_captions: bool = False) -> int:
+    """Drop furniture elements; return how many characters of caption text went with them.
+
+    Captions are decided on the page as printed, before anything is removed: a caption
+    taken away must not make the paragraph after it "follow an image" in turn (a body whose
+    every paragraph holds a photo lost one paragraph after another that way).
+    """
     image_boxes = set() if keep_captions else _image_boxes(root)
     captions = () if keep_captions else ("figcaption",)
+    caption_els = set() if keep_captions else {
+        el for el in root.iter(etree.Element) if _is_caption(el, image_boxes)}
+    caption_chars = 0
     for el in list(root.iter(etree.Element)):
         if el.getparent() is None or not isinstance(el.tag, str):
             continue
@@ -471,11 +480,13 @@ def _drop_furniture_elements(root: HtmlElement, total: int, keep_captions: bool 
             if _text_len(el) < total * 0.4:
                 _remove(el)
             continue
-        if el.tag in ("button", "select", "textarea", "input", "noscript", "iframe", "svg",
-                      "template", *captions):
+        if el in caption_els or el.tag in captions:
+            if el.getroottree().getroot() is root:  # not inside furniture already dropped
+                caption_chars += _text_len(el)
             _remove(el)
             continue
-        if not keep_captions and _is_caption(el, image_boxes):
+        if el.tag in ("button", "select", "textarea", "input", "noscript", "iframe", "svg",
+                      "template"):
             _remove(el)
             continue
         if _is_furniture_el(el) and _text_len(el) < max(total * 0.4, 200):
@@ -483,7 +494,10 @@ def _drop_furniture_elements(root: HtmlElement, total: int, keep_captions: bool 
         elif not keep_captions and _tokens(el) & CAPTION_TOKENS \
                 and el.tag in ("p", "span", "em", "div", "td") \
                 and _text_len(el) < 300 and _CAPTION_CLASS.search(" ".join(_tokens(el))):
+            if el.getroottree().getroot() is root:
+                caption_chars += _text_len(el)
             _remove(el)
+    return caption_chars
 
 
 def _folded_label(el: HtmlElement) -> str:

@@ -1,0 +1,47 @@
+"""Page shapes of older and unusual themes that lost body text (issue 17, real-page corpus).
+
+Each test is a small page of our own making in the shape a real page had: paragraphs that
+each carry a photo, a how-to set beside its photos in table rows, a content zone whose id
+names the print area, a photo story told in short captions, a feedback form under the body.
+"""
+
+from __future__ import annotations
+
+from crawler.analysis.extract import extract_page
+
+URL = "https://baohagiang.vn/doi-song/lam-banh-ngay-8-3-2041.html"
+TITLE = "Cách làm bánh trái tim tặng mẹ và cô giáo ngày 8/3"
+PARAS = [
+    "Chiếc bánh trái tim tự làm là món quà nhỏ nhưng ý nghĩa mà các bạn học sinh có thể chuẩn "
+    "bị tặng mẹ và cô giáo nhân ngày Quốc tế Phụ nữ.",
+    "Trước hết, trộn bột mì với trứng gà và một chút nước ấm cho dễ nhào, chia bột làm hai phần "
+    "rồi pha màu đỏ vào một phần.",
+    "Cán mỏng bột rồi dùng khuôn dập thành hình trái tim, ấn thêm những trái tim nhỏ màu đỏ lên "
+    "mặt bánh để trang trí.",
+    "Nướng bánh ở 160 độ trong khoảng mười phút, khi bánh chín thì phết sô-cô-la trắng lên một "
+    "mặt và ghép hai nửa lại với nhau.",
+]
+
+
+def page(inner: str) -> str:
+    return (f"<!DOCTYPE html><html><head><meta charset='utf-8'><title>{TITLE}</title></head>"
+            f"<body><div class='logo'><img src='/logo.png'></div><div class='detail'>"
+            f"<h1>{TITLE}</h1>{inner}</div>"
+            "<div class='copyright'>Báo Hà Giang điện tử. Giấy phép số 98/GP-BTTTT</div>"
+            "</body></html>")
+
+
+def lines(html: str) -> list[str]:
+    return extract_page(html, URL).text.split("\n")
+
+
+def test_paragraphs_that_each_carry_a_photo_are_not_captions_in_cascade() -> None:
+    # a photo alone, its centred caption, then body paragraphs that each hold a photo and
+    # their text under it (centred, as the theme styles the whole column): removing the
+    # caption must not make the next paragraph a caption, and so on down the page
+    centred = "style='text-align: center'"
+    inner = (f"<p>{PARAS[0]}</p><p {centred}><img src='/a/1.jpg'></p>"
+             f"<p {centred}><em>Nguyên liệu làm bánh</em></p>"
+             + "".join(f"<p {centred}><img src='/a/{i}.jpg'><br><em>{text}</em></p>"
+                       for i, text in enumerate(PARAS[1:], 2)))
+    assert lines(page(inner)) == PARAS
