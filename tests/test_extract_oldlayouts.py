@@ -22,6 +22,11 @@ PARAS = [
     "mặt và ghép hai nửa lại với nhau.",
 ]
 
+INTRO = ("Không cần lò nướng chuyên dụng hay dụng cụ đắt tiền, chỉ với bột mì, trứng gà, màu "
+         "thực phẩm và một thanh sô-cô-la trắng, các bạn đã có thể tự tay làm những chiếc bánh "
+         "xinh xắn trong bếp của gia đình. Cả nhà cùng làm sẽ vui hơn, và mẹ chắc chắn sẽ bất "
+         "ngờ khi nhận được món quà do chính tay con mình làm ra.")
+
 
 def page(inner: str) -> str:
     return (f"<!DOCTYPE html><html><head><meta charset='utf-8'><title>{TITLE}</title></head>"
@@ -45,3 +50,18 @@ def test_paragraphs_that_each_carry_a_photo_are_not_captions_in_cascade() -> Non
              + "".join(f"<p {centred}><img src='/a/{i}.jpg'><br><em>{text}</em></p>"
                        for i, text in enumerate(PARAS[1:], 2)))
     assert lines(page(inner)) == PARAS
+
+
+def test_steps_set_beside_their_photos_in_table_rows_are_body() -> None:
+    # a how-to laid out as one small table per step: the photo in the left cell, the step's
+    # heading and text in the right cell of the same row; a real caption sits in the row
+    # under a photo and still goes
+    steps = "".join(
+        f"<table width='100%'><tr><td><p align='center'><img src='/a/{i}.jpg'></p></td>"
+        f"<td><p><strong>Bước {i}:</strong></p><p>{text}</p></td></tr></table>"
+        for i, text in enumerate(PARAS[1:], 1))
+    caption = ("<table class='image'><tr><td><img src='/a/9.jpg'></td></tr>"
+               "<tr><td>Chiếc bánh hoàn thành</td></tr></table>")
+    got = lines(page(f"<p>{PARAS[0]}</p><p>{INTRO}</p>{steps}{caption}"))
+    assert got == [PARAS[0], INTRO, *[x for i, text in enumerate(PARAS[1:], 1)
+                                     for x in (f"Bước {i}:", text)]]

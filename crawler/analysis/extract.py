@@ -301,7 +301,8 @@ def _is_caption(el: HtmlElement, image_boxes: set[HtmlElement]) -> bool:
     if el.tag not in ("td", "p", "div", "span", "em", "i"):
         return False
     if el in image_boxes:
-        return el.find(".//img") is None and 0 < _text_len(el) < 300
+        return el.find(".//img") is None and 0 < _text_len(el) < 300 \
+            and not _beside_image(el)
     if el.tag != "p":
         return False
     prev = el.getprevious()
@@ -311,6 +312,18 @@ def _is_caption(el: HtmlElement, image_boxes: set[HtmlElement]) -> bool:
     children = [c for c in el if isinstance(c.tag, str)]
     wrapped = len(children) == 1 and children[0].tag in ("em", "i") and not (el.text or "").strip()
     return (wrapped or "text-align:center" in style) and 0 < _text_len(el) < 300
+
+
+def _beside_image(el: HtmlElement) -> bool:
+    """``el`` is (or is inside) a cell set in the same table row as a cell holding the
+    image: text laid out beside a photo (a how-to's step next to its picture), not a caption,
+    which sits in the row under or over it."""
+    cell = next((up for up in (el, *el.iterancestors()) if up.tag in ("td", "th")), None)
+    if cell is None or cell.find(".//img") is not None:
+        return False
+    row = cell.getparent()
+    return row is not None and any(other is not cell and other.find(".//img") is not None
+                                   for other in row if other.tag in ("td", "th"))
 
 
 def _is_image_only(el: HtmlElement) -> bool:
@@ -349,14 +362,15 @@ _TABLE_PARTS = ("table", "tbody", "thead", "tfoot", "tr", "td", "th")
 def _unwrap_layout_tables(root: HtmlElement) -> None:
     """Turn layout tables (old ASP.NET/portal templates) into divs.
 
-    A table is layout when it nests another table or a cell holds running text; trafilatura
-    would otherwise flatten it into "| cell |" rows. Data tables stay tables.
+    A table is layout when it nests another table, a cell holds running text or text is
+    set beside a photo in the same row; trafilatura would otherwise flatten it into "| cell |"
+    rows. Data tables stay tables.
     """
     for table in list(root.iter("table")):
         cells = [c for c in table.iter("td", "th")]
         nested = table.find(".//table") is not None
         long_cell = any(len(" ".join(c.itertext()).strip()) > 200 for c in cells)
-        if not (nested or long_cell):
+        if not (nested or long_cell or any(_text_len(c) and _beside_image(c) for c in cells)):
             continue
         for el in [table, *table.iter(*_TABLE_PARTS)]:
             if el.tag in _TABLE_PARTS:
