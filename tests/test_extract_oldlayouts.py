@@ -65,3 +65,24 @@ def test_steps_set_beside_their_photos_in_table_rows_are_body() -> None:
     got = lines(page(f"<p>{PARAS[0]}</p><p>{INTRO}</p>{steps}{caption}"))
     assert got == [PARAS[0], INTRO, *[x for i, text in enumerate(PARAS[1:], 1)
                                      for x in (f"Bước {i}:", text)]]
+
+
+def test_a_content_zone_named_for_printing_is_not_a_print_widget() -> None:
+    # SharePoint/ASP.NET themes name the article's zone for the print and font-size scripts
+    # that act on it (id="print-news"); the page's menus and boxes hold most of its text
+    menu = "".join(f"<li><a href='/chuyen-muc/{i}.aspx'>Chuyên mục tin tức số {i} của báo "
+                   f"điện tử tỉnh</a></li>" for i in range(40))
+    tools = ("<div class='font_sizer'>Cỡ chữ: <a href=\"javascript:ts('print-news',-1)\">A-</a>"
+             " <a href=\"javascript:ts('print-news',1)\">A+</a></div>"
+             "<div class='share-tools'>Chia sẻ: <a href='https://facebook.com/share'>Facebook"
+             "</a></div><div class='print'><a href='javascript:print()'>In bài viết</a></div>")
+    zone = ("<div id='print-news'><div class='article-header'><h1 class='mainTitle'>"
+            f"{TITLE}</h1></div><div class='article-content'>"
+            + "".join(f"<p>{text}</p>" for text in [PARAS[0], INTRO, *PARAS[1:]])
+            + "</div></div>")
+    html = (f"<!DOCTYPE html><html><head><meta charset='utf-8'><title>{TITLE}</title></head>"
+            f"<body><form id='aspnetForm'><ul class='menu'>{menu}</ul>"
+            f"<table><tr><td class='tt-left-content'><div class='article'>{tools}{zone}</div>"
+            "</td></tr></table></form></body></html>")
+    got = lines(html)
+    assert got == [PARAS[0], INTRO, *PARAS[1:]]

@@ -112,6 +112,13 @@ FURNITURE_SUBSTRINGS = ("related", "comment", "binhluan", "thongke", "counter", 
                         "lienquan", "tinkhac", "quangcao", "breadcrumb", "socialshare",
                         "sharebox", "rating", "othernews", "newsother",
                         "cungchuyenmuc")  # fmt: skip
+# Tokens that name a widget (a print link, a share bar, a rating form): an element so named
+# that holds paragraphs of running text is the content zone the widget acts on
+# (``id="print-news"``, ``class="printarea"``), not the widget.
+WIDGET_TOKENS = frozenset({"share", "sharing", "social", "socials", "sharebar", "rating", "rate",
+                           "ratings", "vote", "danhgia", "print", "toolbar", "tools", "tool",
+                           "fontsize"})
+WIDGET_SUBSTRINGS = frozenset({"socialshare", "sharebox", "rating"})
 SAPO_TOKENS = frozenset({"sapo", "hometext", "lead", "chapeau", "summary", "excerpt", "intro",
                          "tomtat", "description", "desc", "short", "subtitle", "abstract",
                          "teaser"})
@@ -280,10 +287,27 @@ def _tokens(el: HtmlElement) -> set[str]:
 
 def _is_furniture_el(el: HtmlElement) -> bool:
     tokens = _tokens(el)
-    if tokens & FURNITURE_TOKENS:
-        return True
+    named = tokens & FURNITURE_TOKENS
     raw = f"{el.get('class', '')}{el.get('id', '')}".lower().replace("-", "").replace("_", "")
-    return any(s in raw for s in FURNITURE_SUBSTRINGS)
+    substrings = [s for s in FURNITURE_SUBSTRINGS if s in raw]
+    if not (named or substrings):
+        return False
+    if named <= WIDGET_TOKENS and all(s in WIDGET_SUBSTRINGS for s in substrings):
+        return not _holds_paragraphs(el)
+    return True
+
+
+def _holds_paragraphs(el: HtmlElement) -> bool:
+    """Two paragraphs of running text (100 characters or more, mostly not links): what a
+    content zone holds and a widget (a print link, a share bar, a rating form) never does."""
+    count = 0
+    for p in el.iter("p", "h2"):
+        length = _text_len(p)
+        if length >= 100 and _link_text_len(p) <= length // 2:
+            count += 1
+            if count >= 2:
+                return True
+    return False
 
 
 def _image_boxes(root: HtmlElement) -> set[HtmlElement]:
