@@ -86,3 +86,31 @@ def test_a_content_zone_named_for_printing_is_not_a_print_widget() -> None:
             "</td></tr></table></form></body></html>")
     got = lines(html)
     assert got == [PARAS[0], INTRO, *PARAS[1:]]
+
+
+SHORT_CAPTIONS = [
+    "Học sinh lớp 5A nhào bột dưới sự hướng dẫn của cô giáo.",
+    "Những chiếc khuôn hình trái tim được chuẩn bị từ hôm trước.",
+    "Cô giáo chủ nhiệm kiểm tra từng mẻ bánh trước khi nướng.",
+    "Mẻ bánh đầu tiên ra lò sau mười phút nướng ở 160 độ.",
+    "Các em gói bánh vào hộp giấy tự trang trí để tặng mẹ.",
+    "Buổi học kết thúc bằng tiết mục văn nghệ chào mừng ngày 8/3.",
+]
+
+
+def test_a_photo_story_told_in_short_centred_captions_keeps_them() -> None:
+    # a lead, then photos each with a one-line centred caption: the captions are the story,
+    # though none is long enough to count as running text on its own
+    photos = "".join(f"<p style='text-align:center'><img src='/a/{i}.jpg'></p>"
+                     f"<p style='text-align:center'><em>{text}</em></p>"
+                     for i, text in enumerate(SHORT_CAPTIONS))
+    got = lines(page(f"<p>{INTRO}</p>{photos}"))
+    assert got == [INTRO, *SHORT_CAPTIONS]
+
+
+def test_the_captions_of_an_article_longer_than_them_stay_out() -> None:
+    photos = "".join(f"<p style='text-align:center'><img src='/a/{i}.jpg'></p>"
+                     f"<p style='text-align:center'><em>{text}</em></p>"
+                     for i, text in enumerate(SHORT_CAPTIONS[:2]))
+    got = lines(page(f"<p>{INTRO}</p>{photos}" + "".join(f"<p>{t}</p>" for t in PARAS)))
+    assert got == [INTRO, *PARAS]

@@ -1400,8 +1400,13 @@ def _drop_hidden_copies(tree: HtmlElement) -> None:
             _remove(el)
 
 
+class _Body(NamedTuple):
+    lines: list[str]
+    captions: int  # characters of caption text removed with the furniture
+
+
 def _body_lines(tree: HtmlElement, url: str, hints: ExtractHints | None, title: str | None,
-                keep_captions: bool = False) -> list[str]:
+                keep_captions: bool = False) -> _Body:
     """The article's text lines: furniture removed from the tree, trafilatura on what is
     left, furniture lines dropped, the lead put back when the CMS prints it apart."""
     for el in tree.xpath("//script|//style|//noscript"):
@@ -1412,7 +1417,7 @@ def _body_lines(tree: HtmlElement, url: str, hints: ExtractHints | None, title: 
     body = tree.find("body")
     total = _text_len(body) if body is not None else 0
     _drop_labelled_blocks(tree)
-    _drop_furniture_elements(tree, total, keep_captions)
+    captions = _drop_furniture_elements(tree, total, keep_captions)
     _drop_teaser_blocks(tree, _site(url))
     if keep_captions:  # a caption is a paragraph: not a table row, not glued to the next
         for el in tree.iter("figcaption", "figure"):
@@ -1434,17 +1439,17 @@ def _body_lines(tree: HtmlElement, url: str, hints: ExtractHints | None, title: 
     if sapo and not _is_furniture_line(sapo) and not any(
             _same(sapo, line) or fold(sapo)[:60] in fold(line) for line in lines[:3]):
         lines.insert(0, sapo)
-    return lines
+    return _Body(lines, captions)
 
 
 def extract_page(html: str | bytes, url: str, hints: ExtractHints | None = None) -> ExtractedPage:
     """Extract one article page. Raises ExtractionError when there is no article.
 
-    Safety net: when the text kept is less than half the page's running text, the page may
-    tell its story in image captions (a photo story: each photo with a paragraph under it),
-    so it is extracted again keeping captions, and that text is used when it is half as long
-    again. Measured on the fixture and real-page corpora, this is the only way the cleaning
-    kept less body than bare trafilatura; the second pass runs on such pages only.
+    Safety net: when the text kept is less than half the page's running text, or less than
+    the caption text removed, the page may tell its story in image captions (a photo story:
+    each photo with a line or a paragraph under it), so it is extracted again keeping
+    captions, and that text is used when it is half as long again. The second pass runs on
+    such pages only.
     """
     tree = _parse(html)
     canonical = next((href.strip() for href in _CANONICAL(tree) if href.strip()), None)
@@ -1455,13 +1460,13 @@ def extract_page(html: str | bytes, url: str, hints: ExtractHints | None = None)
     running = _running_text(tree)
     failure: ExtractionError | None = None
     try:
-        lines = _body_lines(tree, url, hints, title)
+        lines, captions = _body_lines(tree, url, hints, title)
     except ExtractionError as exc:
-        lines, failure = [], exc
+        lines, captions, failure = [], 0, exc
     kept = sum(len(line) for line in lines)
-    if kept < _CAPTION_STORY * running:
+    if kept < _CAPTION_STORY * running or captions > kept:
         try:
-            fuller = _body_lines(_parse(html), url, hints, title, keep_captions=True)
+            fuller = _body_lines(_parse(html), url, hints, title, keep_captions=True).lines
         except ExtractionError:
             fuller = []
         if sum(len(line) for line in fuller) > 1.5 * kept:
