@@ -26,6 +26,7 @@ from crawler.analysis.relevance_model import (
 from crawler.core.text import fold
 
 MODEL = bundled_model_dir() / "relevance_model.json"
+NEEDS = f"{load_model(MODEL).threshold:.2f}"  # the shipped model's threshold, as explain shows it
 
 # an app outage: the rules see VNeID, định danh điện tử and "Bộ Công an ... ứng dụng" and flag it
 OUTAGE = (
@@ -92,7 +93,7 @@ def test_a_dx_story_stays_flagged() -> None:
 def test_explain_names_the_probability_and_the_model_terms() -> None:
     shown = classify(*DX).explain()
     assert "RELEVANT" in shown
-    assert "model relevance_model.json: probability 1.00 (needs >= 0.25)" in shown
+    assert f"model relevance_model.json: probability 1.00 (needs >= {NEEDS})" in shown
     assert "for: 'du lieu'" in shown or "for: 'truc tuyen'" in shown
     assert "against: '" in shown
     verdict = classify(*OUTAGE)
@@ -101,9 +102,9 @@ def test_explain_names_the_probability_and_the_model_terms() -> None:
     shown_p = f"{verdict.probability:.2f}"
     assert refused.startswith("not relevant (không liên quan): topic 'Chuyển đổi số' [dx] "
                               "score 20.50 >= threshold 5.00, but the model says it is not "
-                              f"the topic's story (probability {shown_p} < 0.25)")
+                              f"the topic's story (probability {shown_p} < {NEEDS})")
     assert "'VNeID' in title" in refused  # the rule evidence is still shown
-    assert f"model relevance_model.json: probability {shown_p} (needs >= 0.25)" in refused
+    assert f"model relevance_model.json: probability {shown_p} (needs >= {NEEDS})" in refused
 
 
 def test_the_model_carries_its_top_terms_both_ways() -> None:
@@ -158,7 +159,8 @@ def test_a_model_beside_the_topics_file_wins(tmp_path: Path) -> None:
 @pytest.mark.parametrize("write, message", [
     (None, "model file not found"),
     (lambda text: text[: len(text) // 2], "not valid JSON"),
-    (lambda text: text.replace('"threshold": 0.25', '"threshold": 2'), "between 0 and 1"),
+    (lambda text: text.replace(f'"threshold": {load_model(MODEL).threshold}', '"threshold": 2'),
+     "between 0 and 1"),
     (lambda text: text.replace('"format": "provwatch-relevance-model/1"', '"format": "x"'),
      "not a relevance model"),
     # one weight changed: the check texts no longer score as trained
