@@ -74,6 +74,8 @@ def test_a_firm_with_no_state_body_in_title_or_lead_is_not_dx() -> None:
      "UBND tỉnh Lạng Sơn và Viettel ký thỏa thuận triển khai các nền tảng số dùng chung."),
     ("Bắc Ninh và VNPT ký kết thỏa thuận chuyển đổi số",
      "Hai bên sẽ phối hợp xây dựng trung tâm dữ liệu và nền tảng số của tỉnh."),
+    ("Viettel Hà Giang đưa chuyển đổi số về các thôn vùng cao",
+     "Nhân viên Viettel Hà Giang về từng thôn hướng dẫn bà con kích hoạt định danh điện tử."),
 ])
 def test_a_province_vendor_agreement_stays_dx(title: str, lead: str) -> None:
     verdict = _judge(title, lead)

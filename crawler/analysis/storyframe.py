@@ -6,9 +6,10 @@ A story framed with the topic's words is still not the topic's story when (issue
   when there is no title) opens with a company, a known name ("FPT", "Viettel", "Cisco") or
   a company form ("Tập đoàn …", "Công ty …", "… Group"), and either it is selling or
   showing its own wares (``firm_actions``: giới thiệu, ra mắt, ưu đãi, đạt doanh thu …) or
-  no state body (``state_actors``: tỉnh, UBND, Bộ …, Chính phủ) is named in the title or
-  lead as the one it works for. "Viettel hỗ trợ tỉnh Khánh Hòa chuyển đổi số" keeps its
-  province; "UBND tỉnh … ký kết với Viettel" does not open with the firm at all.
+  no state body (``state_actors``: tỉnh, UBND, Bộ …, Chính phủ) or province is named in
+  the title or lead as the one it works for ("Việt Nam" is not: a market, not a client).
+  "Viettel hỗ trợ tỉnh Khánh Hòa chuyển đổi số" keeps its province; "UBND tỉnh … ký kết
+  với Viettel" does not open with the firm at all.
 * **the setting is abroad**: the title (the lead, when there is no title) names a foreign
   country or city (``foreign_places``) and neither the title nor the lead names a
   Vietnamese place or body (``home_places``, the provinces old and new, ``state_actors``).
@@ -157,6 +158,7 @@ class StoryFrame:
         self.decisions = Names(lists.state_decisions)
         self.foreign = Names(lists.foreign_places)
         provinces = list(CURRENT_PROVINCES) + list(FORMER_TO_CURRENT)
+        self.provinces = Names(provinces if lists.home_places else [])
         self.home = Names(list(lists.home_places) + (provinces if lists.home_places else []))
         self.howto = Names(lists.howto)
         self.questions = Names(lists.howto_questions)
@@ -206,13 +208,14 @@ class StoryFrame:
             return Reason("firm_subject", f"{firm.text!r} opens the {where} and "
                           f"{actions[0].text!r} its own wares (a firm's story, not a state "
                           f"body deploying)")
-        named = self._ours(title, self.state, unaccented) + \
-            self._ours(_first_sentence(lead), self.state, unaccented)
+        named = [m for text in (title, _first_sentence(lead))
+                 for names in (self.state, self.provinces)
+                 for m in self._ours(text, names, unaccented)]
         if named:
-            return None
+            return None  # "Viettel hỗ trợ tỉnh Khánh Hòa …", "FPT … cho Bến Tre"
         return Reason("firm_subject", f"{firm.text!r} opens the {where} and no state body "
-                      f"(tỉnh, UBND, Bộ …) is named in the title or lead as the one it "
-                      f"works for")
+                      f"or province (tỉnh, UBND, Bộ …) is named in the title or lead as the "
+                      f"one it works for")
 
     def _abroad(self, headline: str, where: str, title: str, lead: str, unaccented: bool
                 ) -> Reason | None:
