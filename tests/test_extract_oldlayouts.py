@@ -114,3 +114,32 @@ def test_the_captions_of_an_article_longer_than_them_stay_out() -> None:
                      for i, text in enumerate(SHORT_CAPTIONS[:2]))
     got = lines(page(f"<p>{INTRO}</p>{photos}" + "".join(f"<p>{t}</p>" for t in PARAS)))
     assert got == [INTRO, *PARAS]
+
+
+def test_a_teasers_summary_box_holding_its_headline_link_is_not_the_lead() -> None:
+    # a partner site's trending list whose items put the headline link inside a
+    # "sapo"-classed box: the lead finder must not take another site's headline for this
+    # article's lead
+    other = "https://baotintuc.vn/tin"
+    trending = "".join(
+        f"<li><a class='img' href='{other}/{i}.html'><img src='/t/{i}.jpg'></a>"
+        f"<div class='sapo'><h4 class='title'><a href='{other}/{i}.html'>Xã Tân Phú hoàn "
+        f"thành số hóa hồ sơ hộ "
+        f"tịch số {i} phục vụ người dân</a></h4></div></li>" for i in range(3))
+    html = page("".join(f"<p>{t}</p>" for t in [INTRO, *PARAS])) \
+        .replace("<div class='copyright'>", f"<div class='hidden'><ul>{trending}</ul></div>"
+                 "<div class='copyright'>")
+    assert lines(html) == [INTRO, *PARAS]
+
+
+def test_another_articles_headline_set_as_h1_in_the_body_goes() -> None:
+    # the page's title is its h1; a second headline-sized h1 among the paragraphs is a
+    # related story's headline pasted into the body
+    stray = "<h1><strong>Tỉnh Hà Giang tổ chức hội chợ ẩm thực chào mừng ngày 8/3</strong></h1>"
+    body = "".join(f"<p class='cms-text'>{t}</p>" for t in [INTRO, PARAS[0]]) + stray \
+        + "".join(f"<p class='cms-text'>{t}</p>" for t in PARAS[1:])
+    html = (f"<html><head><meta charset='utf-8'><title>{TITLE}</title></head><body>"
+            f"<article class='article'><h1 class='article__title'>{TITLE}</h1>"
+            f"<div class='article__body cms-body'><div>{body}</div></div></article>"
+            "</body></html>")
+    assert lines(html) == [INTRO, *PARAS]

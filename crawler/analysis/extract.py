@@ -1208,8 +1208,10 @@ def _is_furniture_line(line: str) -> bool:
 def _sapo(tree: HtmlElement) -> str | None:
     """The lead paragraph when the CMS prints it apart from the body (NukeViet hometext)."""
     for el in tree.iter("div", "p", "h2", "h3", "span", "section"):
+        length = _text_len(el)  # a teaser's summary box holding its headline link is no lead
         if _tokens(el) & SAPO_TOKENS and not _is_furniture_el(el) and \
-                40 <= _text_len(el) <= 1200 and not el.xpath(".//p[string-length() > 400]"):
+                40 <= length <= 1200 and not el.xpath(".//p[string-length() > 400]") \
+                and _link_text_len(el) <= length // 2:
             return " ".join(normalise(" ".join(el.itertext())).split())
     return None
 
@@ -1405,6 +1407,26 @@ class _Body(NamedTuple):
     captions: int  # characters of caption text removed with the furniture
 
 
+_STRAY_HEADLINE_WORDS = 6
+
+
+def _drop_stray_headlines(tree: HtmlElement, title: str | None) -> None:
+    """Drop a headline-sized ``<h1>`` that is not the page's title, on a page that prints its
+    title: the page has one headline of that rank, and another one set among the body's
+    paragraphs is another article's (a related story pasted in), not an intertitle, which
+    themes set as ``<h2>``-``<h4>`` or bold text."""
+    if not title:
+        return
+    h1s = list(tree.iter("h1"))
+    if not any(_same(h.text_content(), title) for h in h1s):
+        return
+    for h in h1s:
+        text = normalise(h.text_content())
+        if len(text.split()) >= _STRAY_HEADLINE_WORDS and not _same(text, title) \
+                and h.getparent() is not None:
+            _remove(h)
+
+
 def _body_lines(tree: HtmlElement, url: str, hints: ExtractHints | None, title: str | None,
                 keep_captions: bool = False) -> _Body:
     """The article's text lines: furniture removed from the tree, trafilatura on what is
@@ -1417,6 +1439,7 @@ def _body_lines(tree: HtmlElement, url: str, hints: ExtractHints | None, title: 
     body = tree.find("body")
     total = _text_len(body) if body is not None else 0
     _drop_labelled_blocks(tree)
+    _drop_stray_headlines(tree, title)
     captions = _drop_furniture_elements(tree, total, keep_captions)
     _drop_teaser_blocks(tree, _site(url))
     if keep_captions:  # a caption is a paragraph: not a table row, not glued to the next
