@@ -83,3 +83,56 @@ def test_a_today_bar_inside_the_content_column_loses_to_the_date_under_the_title
     got = extract_page(html, URL)
     assert got.published is not None
     assert got.published.isoformat() == "2024-03-05T07:45:00+07:00"
+
+
+def _published(html: str) -> str:
+    got = extract_page(html, URL)
+    assert got.published is not None
+    return got.published.isoformat()
+
+
+def test_a_two_digit_year_with_a_time_in_the_line_under_the_headline() -> None:
+    # "Cập nhật thứ hai, ngày 24/12/12 11:05 tối" in a "subheader" right after the h1, and a
+    # sidebar teaser's own full date elsewhere: the headline's line is the article's date
+    html = page("<div id='content_head'><h1 class='pTitle'>" + TITLE + "</h1><div "
+                "class='subheader'><a href='/xa-hoi.html'>Xã hội</a><span class='timestamp'>"
+                " | Cập nhật thứ hai, ngày 24/12/12 11:05 tối</span></div></div>"
+                f"<div class='content'>{body()}</div><div class='side'><ul><li><a "
+                "href='/tin/1.html'>Bài văn đạt giải nhất cuộc thi viết về quê hương</a><span "
+                "class='time'>Ngày 22/10/2012</span></li></ul></div>")
+    assert _published(html) == "2012-12-24T23:05:00+07:00"
+
+
+def test_an_untranslated_english_cms_date_is_month_first() -> None:
+    # vBulletin's default "Published on 03-08-2011 01:00 AM" is the en-US order
+    html = page(f"<div class='article'><h1>{TITLE}</h1><div class='info'>by Admin</div><div>"
+                f"Published on 03-08-2011 01:00 AM</div>{body()}</div>")
+    assert _published(html) == "2011-03-08T01:00:00+07:00"
+
+
+def test_a_vietnamese_date_with_an_am_clock_stays_day_first() -> None:
+    html = page(f"<div class='article'><h1>{TITLE}</h1><div class='publication_date'>Thứ Hai, "
+                f"03/08/2011, 03:04 AM (GMT+7)</div>{body()}</div>")
+    assert _published(html) == "2011-08-03T03:04:00+07:00"
+
+
+def test_the_printed_publication_time_the_day_after_the_declared_creation_wins() -> None:
+    # the meta carries when the story was written; the page prints when it went out
+    meta = "<meta itemprop='datePublished' name='pubdate' content='2012-12-23T14:02+07:00'>"
+    inner = (f"<div class='article'><h1>{TITLE}</h1><div class='publication_date'>Thứ Hai, "
+             f"24/12/2012, 03:04 AM (GMT+7)</div>{body()}</div>")
+    html = page(inner).replace("</head>", meta + "</head>")
+    assert _published(html) == "2012-12-24T03:04:00+07:00"
+    # a printed date further away (a re-publication, an update) does not move it
+    far = html.replace("24/12/2012, 03:04", "27/12/2012, 03:04")
+    assert _published(far) == "2012-12-23T14:02:00+07:00"
+
+
+def test_a_two_digit_year_needs_a_time_or_ngay() -> None:
+    from crawler.core.dates import parse_vietnamese_date
+
+    value = parse_vietnamese_date("30/11/12 04:00 chiều")
+    assert value is not None and value.isoformat() == "2012-11-30T16:00:00+07:00"
+    assert parse_vietnamese_date("ngày 5/3/24") is not None
+    assert parse_vietnamese_date("tỷ lệ 12/10/12 của kế hoạch") is None
+    assert parse_vietnamese_date("Quyết định 12/10/12/QĐ-UBND") is None

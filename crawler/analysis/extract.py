@@ -54,7 +54,7 @@ import codecs
 import json
 import re
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, NamedTuple
 from urllib.parse import urlsplit
 
@@ -907,6 +907,15 @@ _CHROME = re.compile(r"header|logo|banner|menu|top-?bar|top-?line|toolbar", re.I
 _ARTICLE_MARK = re.compile(r"entry|article|post|news|detail|content|story", re.I)
 
 
+def _under_headline(el: HtmlElement) -> bool:
+    """``el`` comes right after an ``<h1>``: a "subheader" there is the headline's own line
+    (category, date, share buttons), not the page's header."""
+    prev = el.getprevious()
+    while prev is not None and not isinstance(prev.tag, str):
+        prev = prev.getprevious()
+    return prev is not None and prev.tag == "h1"
+
+
 def _chrome_elements(tree: HtmlElement) -> set[HtmlElement]:
     """Everything inside the page header, navigation or logo (site names, not titles).
 
@@ -921,7 +930,7 @@ def _chrome_elements(tree: HtmlElement) -> set[HtmlElement]:
         if not isinstance(el.tag, str) or el in chrome or el in own:
             continue
         marks = f"{el.get('class', '')} {el.get('id', '')}"
-        if _ARTICLE_MARK.search(marks):
+        if _ARTICLE_MARK.search(marks) or _under_headline(el):
             continue
         if el.tag in ("header", "nav") or (el.tag in ("div", "section", "ul", "table", "td")
                                            and _CHROME.search(marks)):
@@ -1005,18 +1014,14 @@ def _published(tree: HtmlElement, hints: ExtractHints | None, chrome: set[HtmlEl
             value = parse_vietnamese_date(normalise(" ".join(el.itertext())))
             if value:
                 return value
-    for item in _json_ld(tree):
-        raw = item.get("datePublished") or item.get("dateCreated")
-        if isinstance(raw, str) and (value := parse_iso(raw)):
-            return value
-    raw_meta = _meta(tree, "article:published_time", "datePublished", "pubdate", "publishdate",
-                     "date", "dc.date.issued", "DC.date.issued", "og:published_time")
-    if raw_meta:
-        value = parse_iso(raw_meta) or parse_vietnamese_date(raw_meta)
-        if value:
-            return value
+    declared = _declared_date(tree)
     region = _article_region(tree, title, chrome)
     inside = _printed_dates(region, chrome)  # the article's region first: the common case
+    if declared is not None:
+        printed = min((f for f in inside if not f[0]), key=lambda f: f[:3], default=None)
+        if printed is not None and _published_later(declared, printed[3]):
+            return printed[3]
+        return declared
     if any(not today for today, *_ in inside):
         return min(inside, key=lambda f: f[:3])[3]
     if (value := _visible_date_near_title(region, title, chrome)) is not None:
@@ -1039,6 +1044,31 @@ def _published(tree: HtmlElement, hints: ExtractHints | None, chrome: set[HtmlEl
     if around:
         return min(around, key=lambda f: f[:4])[4]
     return _visible_date_near_title(tree, title, chrome)
+
+
+def _declared_date(tree: HtmlElement) -> datetime | None:
+    """The date the page declares in JSON-LD or meta tags."""
+    for item in _json_ld(tree):
+        raw = item.get("datePublished") or item.get("dateCreated")
+        if isinstance(raw, str) and (value := parse_iso(raw)):
+            return value
+    raw_meta = _meta(tree, "article:published_time", "datePublished", "pubdate", "publishdate",
+                     "date", "dc.date.issued", "DC.date.issued", "og:published_time")
+    if raw_meta:
+        return parse_iso(raw_meta) or parse_vietnamese_date(raw_meta)
+    return None
+
+
+_PUBLISH_DELAY = timedelta(days=1)
+
+
+def _published_later(declared: datetime, printed: datetime) -> bool:
+    """The article's printed date-time falls on a later day, within a day of the declared one:
+    the metadata carries when the story was written (``dateCreated`` copied into
+    ``datePublished``), the page prints when it went out, which readers see."""
+    has_time = (printed.hour, printed.minute) != (0, 0)
+    return has_time and printed.date() > declared.date() \
+        and timedelta(0) < printed - declared <= _PUBLISH_DELAY
 
 
 _CLOSING_DATE = re.compile(r"^\W*(ngay dang|dang ngay|ngay dang tai|dang luc|ngay cap nhat|"

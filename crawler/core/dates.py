@@ -24,9 +24,14 @@ _VERBAL = (r"(?:ngay\s+)?(?P<d>\d{1,2})\s+thang\s+(?P<m>\d{1,2})\s*(?:,|nam)\s*"
            r"(?P<y>\d{4})")
 # "10:15, Thứ Năm 03/12/2026": a weekday may sit between a time and its date
 _WEEKDAY = r"(?:thu\s*(?:hai|ba|tu|nam|sau|bay|[2-7])|chu\s*nhat)"
+# "24/12/12 11:05 tối" (Zing 2012), "ngày 24/12/12": a two-digit year is read only with a
+# time after it or "ngày" before it, where it cannot be a fraction or a document number
+_DMY2 = r"(?P<d>\d{1,2})/(?P<m>\d{1,2})/(?P<y2>\d{2})(?![\d/])"
 # time before or after the date, with optional separators/words between them
 _PATTERNS = [
     re.compile(_DMY + r"(?:\s*(?:[|,\-–—]|luc|vao luc)?\s*" + _HM + r")?"),
+    re.compile(_DMY2 + r"\s*(?:[|,\-–—]|luc|vao luc)?\s*" + _HM),
+    re.compile(r"\bngay\s*" + _DMY2 + r"(?:\s*(?:[|,\-–—]|luc|vao luc)?\s*" + _HM + r")?"),
     re.compile(_HM + r"\s*(?:[|,\-–—]|ngay)?\s*(?:" + _WEEKDAY + r"\s*[|,\-–—]?\s*)?"
                r"(?:ngay\s*)?(?:" + _DMY + ")"),
     re.compile(_VERBAL + r"(?:\s*(?:[|,\-–—]|luc)?\s*" + _HM + r")?"),
@@ -65,7 +70,8 @@ def _from_match(match: re.Match[str]) -> datetime | None:
     hh = _twelve_hour(hh, g.get("ampm") or "")
     if hh > 23 or mm > 59 or ss > 59:
         hh = mm = ss = 0
-    return _build(int(g["y"]), int(g["m"]), int(g["d"]), hh, mm, ss)
+    year = int(g["y"]) if g.get("y") else 2000 + int(g["y2"])
+    return _build(year, int(g["m"]), int(g["d"]), hh, mm, ss)
 
 
 def _twelve_hour(hh: int, marker: str) -> int:
@@ -122,13 +128,37 @@ def parse_vietnamese_date(text: str) -> datetime | None:
         if value is not None and marker:
             value = value.replace(hour=_twelve_hour(value.hour, marker.group(1)))
         return value
-    best: tuple[int, datetime] | None = None
+    best: tuple[int, datetime, re.Match[str]] | None = None
     for pattern in _PATTERNS:
         for match in pattern.finditer(folded):
             value = _from_match(match)
             if value is not None and (best is None or match.start() < best[0]):
-                best = (match.start(), value)
-    return best[1] if best else None
+                best = (match.start(), value, match)
+    if best is None:
+        return None
+    return _english_order(folded, best[2]) or best[1]
+
+
+# "Published on 03-08-2011 01:00 AM": an English label and a 12-hour clock are the en-US
+# locale of a CMS left untranslated (vBulletin, Joomla defaults), which prints month first;
+# Vietnamese locales and themes print the day first, in words or with a 24-hour or SA/CH
+# clock ("Thứ Hai, 24/12/2012, 03:04 AM" keeps day first: its label is Vietnamese)
+_ENGLISH_LABEL = re.compile(r"^\W*(published|posted|last updated|updated|created|date)"
+                            r"(\s+on)?\b\W*$")
+
+
+def _english_order(folded: str, match: re.Match[str]) -> datetime | None:
+    """The month-first reading of ``match`` when the line prints a date the en-US way."""
+    g = match.groupdict()
+    ampm = (g.get("ampm") or "").replace(".", "")
+    if ampm not in ("am", "pm") or not g.get("y") or not _ENGLISH_LABEL.match(
+            folded[:match.start()]):
+        return None
+    swapped = {**g, "d": g["m"], "m": g["d"]}
+    hh = _twelve_hour(int(swapped["H"]), ampm) if swapped.get("H") else 0
+    mm = int(swapped["M"]) if swapped.get("M") else 0
+    ss = int(swapped["S"]) if swapped.get("S") else 0
+    return _build(int(swapped["y"]), int(swapped["m"]), int(swapped["d"]), hh, mm, ss)
 
 
 def find_published_in_text(text: str, *, max_lines: int = 60) -> datetime | None:
