@@ -1290,12 +1290,152 @@ def _is_account(name: str) -> bool:
         _CMS_ACCOUNT.match(_key(_ACCOUNT_PREFIX.sub("", name.strip()))))
 
 
-def _split_byline(lines: list[str], tree_author: str | None) -> tuple[list[str], str | None]:
-    """Find the byline among the last lines; return the text without it and the author."""
+class _Printed(NamedTuple):
+    """Emphasised name lines of the page (a right-aligned or bold "Minh Anh", "H.V."): where
+    the page's text puts each, its text and the name."""
+
+    text: str  # the page's visible text, one space between text nodes
+    # (offset in text, the element's text, the name; "" for a source credit)
+    names: list[tuple[int, str, str]]
+
+
+_RIGHT = re.compile(r"text-align\s*:\s*right", re.I)
+_INITIALS = re.compile(r"^(?:[A-ZĐ]\.\s?){1,4}$")
+_ONE_NAME = re.compile(r"^[A-ZĐÂĂÊÔƠƯÁÀẢÃẠÉÈẺẼẸÍÌỈĨỊÓÒỎÕỌÚÙỦŨỤÝỲỶỸỴ][a-zà-ỹđ]{2,15}$")
+_VISIBLE_TEXT = etree.XPath("//body//text()[not(ancestor::script) and not(ancestor::style) "
+                            "and not(ancestor::noscript)]")
+_BYLINE_TAGS = frozenset({"p", "div", "span", "strong", "b", "em", "i", "font", "td"})
+
+
+def _emphasised(el: HtmlElement) -> bool:
+    """Right-aligned (itself or the paragraph holding it) or bold."""
+    if el.tag in ("strong", "b"):
+        return True
+    up: HtmlElement | None = el
+    for _ in range(3):
+        if up is None:
+            return False
+        if (up.get("align") or "").lower() == "right" or _RIGHT.search(up.get("style") or ""):
+            return True
+        up = up.getparent()
+    return False
+
+
+_CREDIT = re.compile(r"^\W*(theo|nguồn)\b", re.I)
+
+
+def _credit_line(el: HtmlElement) -> bool:
+    """``el`` is or sits in a source credit ("Theo <strong>Forbes, Newsweek</strong>")."""
+    block = next((up for up in (el, *el.iterancestors()) if up.tag in ("p", "div", "td")), el)
+    return bool(_CREDIT.match(" ".join(block.text_content().split())[:80]))
+
+
+def _byline_name(text: str) -> str | None:
+    """The person an emphasised short line names, or None when it is not a name. A credit
+    ("Theo Forbes") names a source, not a writer."""
+    name = text.strip(" .")
+    if _INITIALS.match(text):
+        return text
+    if not 2 <= len(name) <= 40 or re.search(r"\d", name) or _is_account(name):
+        return None
+    folded = _key(name)
+    if folded in FURNITURE_LABELS or folded in FURNITURE_LINES:
+        return None
+    return name if _name_like(name) or _ONE_NAME.match(name) else None
+
+
+def _printed_bylines(tree: HtmlElement) -> _Printed:
+    """Emphasised name lines on the page, with where its visible text puts them."""
+    found: dict[HtmlElement, tuple[str, str]] = {}
+    for el in tree.iter(*_BYLINE_TAGS):
+        if not _emphasised(el):
+            continue
+        raw = el.text_content()
+        if len(raw) > 400 or not 2 <= len(text := " ".join(raw.split())) <= 45:
+            continue
+        if _credit_line(el):  # a source credit ends the byline zone: no name after it
+            found[el] = (normalise(text), "")
+        elif name := _byline_name(normalise(text)):
+            found[el] = (normalise(text), name)
+    if not found:
+        return _Printed("", [])
+    parts: list[str] = []
+    offset = 0
+    names: list[tuple[int, str, str]] = []
+    for node in _VISIBLE_TEXT(tree):
+        piece = " ".join(str(node).split())
+        if not piece:
+            continue
+        if found and not node.is_tail:
+            for up in (node.getparent(), *list(node.getparent().iterancestors())[:3]):
+                if up in found:
+                    names.append((offset, *found.pop(up)))
+                    break
+        parts.append(piece)
+        offset += len(piece) + 1
+    return _Printed(" ".join(parts), names)
+
+
+_BYLINE_GAP = 300  # characters of page text between the body's end and its byline
+
+
+def _printed_author(lines: list[str], printed: _Printed) -> tuple[list[str], str] | None:
+    """An emphasised name line among the last lines of the text, or right after the body's
+    last line on the page (a theme that prints the byline below the content block)."""
+    for idx in range(len(lines) - 1, max(len(lines) - 5, -1), -1):
+        line = " ".join(lines[idx].split())
+        for _, text, name in printed.names:
+            if line == text and name:
+                return lines[:idx] + lines[idx + 1:], name
+    if not lines or not printed.names:
+        return None
+    end_of_body = " ".join(lines[-1].split())[-40:]
+    pos = printed.text.find(end_of_body)
+    if len(end_of_body) < 20 or pos < 0:
+        return None
+    end = pos + len(end_of_body)
+    for offset, _, name in printed.names:
+        if end <= offset <= end + _BYLINE_GAP:
+            return (lines, name) if name else None
+    return None
+
+
+def _split_byline(lines: list[str], tree_author: _Author | None,
+                  printed: _Printed | None = None) -> tuple[list[str], str | None]:
+    """Find the byline among the last lines; return the text without it and the author.
+
+    In order: a labelled byline among the last lines ("Tác giả: …"); an emphasised name
+    line (right-aligned or bold) among them or right after the body on the page; a final
+    name line or credit ("Nhóm PV" above "Theo Infonet": the writer, then the source); the
+    author element, then the meta author.
+    """
     tail = max(len(lines) - 3, 0)  # a CMS account line among the last ones is neither
     lines = lines[:tail] + [line for line in lines[tail:] if not _is_account(line)]
-    if tree_author and _is_account(tree_author):
+    if tree_author and _is_account(tree_author.name):
         tree_author = None
+    labelled = _labelled_byline(lines)
+    if labelled is not None:
+        return labelled
+    if printed is not None and (found := _printed_author(lines, printed)) is not None:
+        return found
+    if lines and len(lines[-1]) <= 60 and not lines[-1].endswith((".", ":", "?", "!", ",", ";")):
+        line = lines[-1].strip()
+        credited = _THEO.match(line)  # "Theo Báo Lào Cai", "(Theo TTXVN)"
+        if credited and len(lines) > 1 and len(lines[-2]) <= 40 and NAME_LINE.match(lines[-2]):
+            return lines[:-2], lines[-2].strip()  # the writer, then the source credit
+        if credited and _name_like(credited.group("name")):
+            return lines[:-1], credited.group("name")
+        if NAME_LINE.match(line):
+            return lines[:-1], line
+    if tree_author:
+        for idx in range(len(lines) - 1, max(len(lines) - 4, -1), -1):
+            if _same(lines[idx], tree_author.name):
+                return lines[:idx] + lines[idx + 1:], tree_author.name
+    return lines, tree_author.name if tree_author else None
+
+
+def _labelled_byline(lines: list[str]) -> tuple[list[str], str] | None:
+    """A labelled byline ("Tác giả: …", "Bài, ảnh: …") among the last lines."""
     for idx in range(len(lines) - 1, max(len(lines) - 4, -1), -1):
         line = lines[idx].strip()
         match = BYLINE.match(line)
@@ -1306,18 +1446,7 @@ def _split_byline(lines: list[str], tree_author: str | None) -> tuple[list[str],
             if _name_like(name) or (not weak and len(name.split()) <= 12
                                     and not _SENTENCE_END.search(name)):
                 return lines[:idx] + lines[idx + 1:], name
-        if idx == len(lines) - 1 and len(line) <= 60 \
-                and not line.endswith((".", ":", "?", "!", ",", ";")):
-            credited = _THEO.match(line)  # "Theo Báo Lào Cai", "(Theo TTXVN)"
-            if credited and _name_like(credited.group("name")):
-                return lines[:idx], credited.group("name")
-            if NAME_LINE.match(line):
-                return lines[:idx], line
-    if tree_author:
-        for idx in range(len(lines) - 1, max(len(lines) - 4, -1), -1):
-            if _same(lines[idx], tree_author):
-                return lines[:idx] + lines[idx + 1:], tree_author
-    return lines, tree_author
+    return None
 
 
 # WordPress and most blog themes print the author element as "bởi Tên" / "by Name" /
@@ -1343,24 +1472,53 @@ def _brand_keys(tree: HtmlElement, url: str) -> set[str]:
     return keys
 
 
-def _tree_author(tree: HtmlElement, url: str = "") -> str | None:
+class _Author(NamedTuple):
+    name: str
+    declared: bool  # from meta tags, not printed on the page
+
+
+# an author-classed element holding only its label ("Tác giả", "Tác giả:") names nobody
+_AUTHOR_LABEL = re.compile(r"^(tác giả|tac gia|author|người viết|bởi|by)\s*[:：]?$", re.I)
+
+
+# an author box's note: "Tác giả Nguyễn Văn Tuấn là giám đốc …"
+_BIO_TEXT = etree.XPath("//body//text()[starts-with(normalize-space(.), 'Tác giả ')]")
+_UPPER = "A-ZĐÂĂÊÔƠƯÁÀẢÃẠẤẦẨẪẬẮẰẲẴẶÉÈẺẼẸẾỀỂỄỆÍÌỈĨỊÓÒỎÕỌỐỒỔỖỘỚỜỞỠỢÚÙỦŨỤỨỪỬỮỰÝỲỶỸỴ"
+_BIO = re.compile(rf"^Tác giả (?P<name>[{_UPPER}][\wÀ-ỹ]*(?: [{_UPPER}][\wÀ-ỹ]*){{1,4}})"
+                  r",? (là|hiện là|sinh năm|nguyên là)\b")
+
+
+def _tree_author(tree: HtmlElement, url: str = "") -> _Author | None:
+    """The author an author-classed element prints (a name: not a date, a bare label, a
+    sentence or a CMS account), else the one an author box's note presents ("Tác giả X
+    là …"), else the meta author when it is not the site's own name."""
     for el in tree.iter():
         if not isinstance(el.tag, str):
             continue
         raw = f"{el.get('class', '')} {el.get('id', '')}".lower()
         if any(t in raw for t in ("author", "tacgia", "tac-gia", "byline", "writer")) \
-                and 2 <= _text_len(el) <= 80:
+                and 2 <= _text_len(el) <= 80 and el.tag != "time":
             text = _BY_PREFIX.sub("", normalise(" ".join(el.itertext())))
             match = BYLINE.match(text)
             name = match.group("name").strip(" .") if match else text
-            if not _is_account(name):
-                return name
+            if not _is_account(name) and not _AUTHOR_LABEL.match(name) \
+                    and len(name.split()) <= 8 and parse_vietnamese_date(name) is None:
+                return _Author(name, False)
+    for node in _BIO_TEXT(tree):
+        if match := _BIO.match(" ".join(str(node).split())):
+            return _Author(match.group("name"), False)
     meta = _meta(tree, "author", "article:author", "dc.creator")
     if meta and not any(w in fold(meta) + " " for w in SITE_WORDS) and len(meta) <= 60 \
-            and not _is_account(meta) \
-            and re.sub(r"\W+", "", fold(meta)) not in _brand_keys(tree, url):
-        return meta
+            and not _is_account(meta) and not _is_brand(meta, _brand_keys(tree, url)):
+        return _Author(meta, True)
     return None
+
+
+def _is_brand(name: str, brands: set[str]) -> bool:
+    """``name`` is the site's own name, maybe with a word after it ("VietNamNet News")."""
+    key = re.sub(r"\W+", "", fold(name))
+    return key in brands or any(len(b) >= 4 and key.startswith(b) and len(key) - len(b) <= 6
+                                for b in brands)
 
 
 # -- main ------------------------------------------------------------------------------------
@@ -1510,6 +1668,7 @@ def extract_page(html: str | bytes, url: str, hints: ExtractHints | None = None)
     title = _title(tree, hints, chrome)
     published = _published(tree, hints, chrome, title)
     tree_author = _tree_author(tree, url)
+    printed = _printed_bylines(tree)
     running = _running_text(tree)
     failure: ExtractionError | None = None
     try:
@@ -1526,7 +1685,7 @@ def extract_page(html: str | bytes, url: str, hints: ExtractHints | None = None)
             lines = fuller
     if failure is not None and not lines:
         raise failure
-    lines, author = _split_byline(lines, tree_author)
+    lines, author = _split_byline(lines, tree_author, printed)
     if not lines:
         raise ExtractionError("no article text left after removing page furniture")
     return ExtractedPage(url=url, title=title, author=author, published=published,
