@@ -36,7 +36,6 @@ from crawler.config.sources import SourcesFileError, load_sources
 from crawler.core.addresses import SCHEMES
 from crawler.run import nightly
 from crawler.run.nightly import EXIT_CANNOT_RUN, EXIT_LOCKED, EXIT_OK, EXIT_SOURCES_FAILED
-from crawler.run.reanalyse import reanalyse as read_again
 from crawler.run.runner import CrawlConfig
 from crawler.run.runreport import health_report, run_report, status_lines
 from notify.targets import (
@@ -291,6 +290,8 @@ def reanalyse(ctx: Context, source_ids: tuple[str, ...], sources: str | None,
         topic_list = load_topics(topics)
     except TopicFileError as exc:
         raise click.ClickException(str(exc)) from exc
+    from crawler.run.reanalyse import reanalyse as read_again  # extraction: loaded when used
+
     with locked(ctx.db):
         store = ctx.open_store()
         report = read_again(store, known, topic_list, only=source_ids)

@@ -11,7 +11,6 @@ from commands.context import (
     sources_option,
 )
 from crawler.core.provinces import province_matches
-from crawler.run.sourcecheck import check_source
 
 
 @click.group("sources")
@@ -45,6 +44,8 @@ def sources_check(ctx: Context, source_ids: tuple[str, ...], sources: str | None
 
     Each fetch ends within PROVWATCH_FETCH_TIMEOUT seconds.
     """
+    from crawler.run.sourcecheck import check_source  # fetching: loaded when used
+
     limits = fetch_limits(ctx)
     failures = 0
     for src in load_sources_or_fail(sources, source_ids):

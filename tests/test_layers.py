@@ -136,3 +136,19 @@ def test_defaults_live_in_settings_only() -> None:
              for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
              if fallback.search(line) and "environ" not in line]
     assert found == []
+
+
+def test_the_cli_process_stays_light() -> None:
+    """The CLI process waits all night for its crawl: importing the commands must not load
+    Scrapy, extraction (trafilatura, lxml), fingerprints (datasketch) or Datasette, which
+    the crawl and worker processes load for themselves."""
+    import subprocess
+    import sys
+
+    heavy = ("scrapy", "twisted", "trafilatura", "lxml", "datasketch", "datasette")
+    probe = ("import sys, cli; "
+             f"print(' '.join(m for m in {heavy!r} if m in sys.modules))")
+    run = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
+                         cwd=ROOT, timeout=60)
+    assert run.returncode == 0, run.stderr
+    assert run.stdout.split() == []

@@ -11,14 +11,27 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from crawler.analysis.dedup import fingerprint
-from crawler.analysis.pagetype import headline_list_text
 from crawler.core.text import fold
-from store.analysers import StoreAnalysers
+from store.analysers import StoreAnalysers, TextFingerprint
 from store.db import Store
 
-ANALYSERS = StoreAnalysers(fold=fold, fingerprint=fingerprint,
-                           is_headline_list=headline_list_text)
+
+# Fingerprints (datasketch, numpy) and page shapes (lxml, parsel) are imported when a write
+# or a migration first needs them: a read command, and the CLI process that waits all night
+# for its crawl, never load them.
+def _fingerprint(text: str) -> TextFingerprint:
+    from crawler.analysis.dedup import fingerprint
+
+    return fingerprint(text)
+
+
+def _headline_list(text: str) -> bool:
+    from crawler.analysis.pagetype import headline_list_text
+
+    return headline_list_text(text)
+
+
+ANALYSERS = StoreAnalysers(fold=fold, fingerprint=_fingerprint, is_headline_list=_headline_list)
 
 
 def open_store(path: str | Path, *, timeout: float = 30.0) -> Store:

@@ -11,18 +11,21 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
-from crawler.analysis.analyse import analyse_html, classify_page
-from crawler.analysis.extract import ExtractedPage, ExtractionError, extract_page
 from crawler.analysis.relevance import Topic, TopicFileError, load_topics
 from crawler.analysis.versions import text_diff
 from crawler.config.sources import SourcesFileError, load_sources
 from crawler.core.addresses import SCHEMES
 from crawler.core.urls import canonical_url, same_site
-from crawler.crawl.fetch import FetchError, fetch, fetch_page
 from store.db import Row, Store
+
+if TYPE_CHECKING:
+    from crawler.analysis.extract import ExtractedPage
+
+# Extraction (trafilatura, lxml) and fetching are imported by the functions that use them:
+# the CLI imports this module for every command, and a cron run's CLI process stays small.
 
 
 class InspectError(Exception):
@@ -50,6 +53,10 @@ def extract_record(page: str, url: str | None, *, topics: str | None, sources: s
                    limits: FetchLimits) -> dict[str, Any]:
     """What the crawl would store for ``page`` (an http(s) URL, fetched as the crawl would,
     or a local file); a source whose site the URL is on lends its selectors."""
+    from crawler.analysis.analyse import analyse_html
+    from crawler.analysis.extract import ExtractionError
+    from crawler.crawl.fetch import FetchError, fetch
+
     is_url = urlsplit(page).scheme in SCHEMES
     if not is_url and re.match(r"[A-Za-z][A-Za-z0-9+.-]+:", page) and not Path(page).exists():
         raise NotAPage(f"{page!r}: give an http(s) URL or a local file; other schemes "
@@ -92,7 +99,12 @@ def explain_lines(store: Store, ref: str, topics: Sequence[Topic],
                   limits: FetchLimits | None = None) -> list[str]:
     """Why an article was (or was not) flagged: a stored one from its stored text, an
     unknown http(s) URL fetched and extracted now."""
+    from crawler.analysis.analyse import classify_page
+    from crawler.analysis.extract import ExtractedPage, ExtractionError, extract_page
+    from crawler.crawl.fetch import FetchError, fetch_page
+
     lines = []
+    page: ExtractedPage
     row = find_article(store, ref)
     if row is not None:
         page = ExtractedPage(url=row["link"] or row["url"], title=row["title"],
