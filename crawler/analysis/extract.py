@@ -1015,6 +1015,8 @@ def _published(tree: HtmlElement, hints: ExtractHints | None, chrome: set[HtmlEl
             if value:
                 return value
     declared = _declared_date(tree)
+    if declared is not None and not _prints_day(tree, declared + _PUBLISH_DELAY):
+        return declared  # the page prints no date on the next day: nothing can move it
     region = _article_region(tree, title, chrome)
     inside = _printed_dates(region, chrome)  # the article's region first: the common case
     if declared is not None:
@@ -1060,6 +1062,12 @@ def _declared_date(tree: HtmlElement) -> datetime | None:
 
 
 _PUBLISH_DELAY = timedelta(days=1)
+
+
+def _prints_day(tree: HtmlElement, day: datetime) -> bool:
+    """The page's text holds ``day`` written day first ("24/12/2012", "24-12-2012")."""
+    shape = re.compile(rf"(?<!\d)0?{day.day}\s*[/.\-]\s*0?{day.month}\s*[/.\-]\s*{day.year}")
+    return bool(shape.search(tree.text_content()))
 
 
 def _published_later(declared: datetime, printed: datetime) -> bool:
@@ -1118,6 +1126,7 @@ def _printed_dates(root: HtmlElement, chrome: set[HtmlElement],
 
 
 _DATE_MARK = re.compile("|".join(_DATE_TOKENS).replace("capnhat", "cap-?nhat"), re.I)
+
 
 
 # "Thứ Ba, ngày 17/12/2024", "Hôm nay: 17/12/2024": the date a header bar prints every day
@@ -1291,34 +1300,60 @@ def _is_account(name: str) -> bool:
 
 
 class _Printed(NamedTuple):
-    """Emphasised name lines of the page (a right-aligned or bold "Minh Anh", "H.V."): where
-    the page's text puts each, its text and the name."""
+    """An emphasised name line of the page (a right-aligned or bold "Minh Anh", "H.V."): the
+    page's text just before it, its own text and the name ("" for a source credit)."""
 
-    text: str  # the page's visible text, one space between text nodes
-    # (offset in text, the element's text, the name; "" for a source credit)
-    names: list[tuple[int, str, str]]
+    before: str
+    text: str
+    name: str
 
 
 _RIGHT = re.compile(r"text-align\s*:\s*right", re.I)
 _INITIALS = re.compile(r"^(?:[A-ZĐ]\.\s?){1,4}$")
 _ONE_NAME = re.compile(r"^[A-ZĐÂĂÊÔƠƯÁÀẢÃẠÉÈẺẼẸÍÌỈĨỊÓÒỎÕỌÚÙỦŨỤÝỲỶỸỴ][a-zà-ỹđ]{2,15}$")
-_VISIBLE_TEXT = etree.XPath("//body//text()[not(ancestor::script) and not(ancestor::style) "
-                            "and not(ancestor::noscript)]")
+
+
+def _page_text_before(el: HtmlElement, limit: int) -> str:
+    """About ``limit`` characters of the page's text just before ``el``, in page order."""
+    pieces: list[str] = []
+    count = 0
+    node = el
+    while count < limit and (parent := node.getparent()) is not None:
+        for sib in node.itersiblings(preceding=True):
+            for piece in (sib.tail, None if sib.tag in ("script", "style") or not isinstance(
+                    sib.tag, str) else sib.text_content()):
+                if piece and piece.strip():
+                    pieces.append(piece)
+                    count += len(piece)
+            if count >= limit:
+                break
+        else:
+            if parent.text and parent.text.strip():
+                pieces.append(parent.text)
+                count += len(parent.text)
+        node = parent
+    return " ".join(" ".join(reversed(pieces)).split())[-limit:]
 _BYLINE_TAGS = frozenset({"p", "div", "span", "strong", "b", "em", "i", "font", "td"})
+# bold runs and right-aligned elements (the style test is redone exactly in Python)
+_EMPHASIS = etree.XPath(
+    "//body//strong | //body//b | //body//*[translate(@align, 'RIGHT', 'right') = 'right'"
+    " or contains(translate(@style, 'RIGHT', 'right'), 'right')]")
 
 
-def _emphasised(el: HtmlElement) -> bool:
-    """Right-aligned (itself or the paragraph holding it) or bold."""
-    if el.tag in ("strong", "b"):
-        return True
-    up: HtmlElement | None = el
-    for _ in range(3):
-        if up is None:
-            return False
-        if (up.get("align") or "").lower() == "right" or _RIGHT.search(up.get("style") or ""):
-            return True
-        up = up.getparent()
-    return False
+def _emphasised_lines(tree: HtmlElement) -> set[HtmlElement]:
+    """Elements that print a whole line in emphasis: a bold run that is its block's whole
+    text, a right-aligned block and the elements inside it."""
+    found: set[HtmlElement] = set()
+    for el in _EMPHASIS(tree):
+        if el.tag in ("strong", "b"):
+            block = next((up for up in el.iterancestors() if up.tag in ("p", "div", "td")),
+                         None)
+            if block is None or len(block.text_content().strip()) == _text_len(el):
+                found.add(el)
+        elif (el.get("align") or "").lower() == "right" or _RIGHT.search(el.get("style") or ""):
+            found.update(d for d in el.iter(*_BYLINE_TAGS) if d is el or d.getparent() is el
+                         or d.getparent().getparent() is el)
+    return found
 
 
 _CREDIT = re.compile(r"^\W*(theo|nguồn)\b", re.I)
@@ -1344,64 +1379,45 @@ def _byline_name(text: str) -> str | None:
     return name if _name_like(name) or _ONE_NAME.match(name) else None
 
 
-def _printed_bylines(tree: HtmlElement) -> _Printed:
-    """Emphasised name lines on the page, with where its visible text puts them."""
-    found: dict[HtmlElement, tuple[str, str]] = {}
-    for el in tree.iter(*_BYLINE_TAGS):
-        if not _emphasised(el):
-            continue
+def _printed_bylines(tree: HtmlElement) -> list[_Printed]:
+    """Emphasised name lines on the page, each with the page's text before it."""
+    found: list[_Printed] = []
+    for el in _emphasised_lines(tree):
         raw = el.text_content()
         if len(raw) > 400 or not 2 <= len(text := " ".join(raw.split())) <= 45:
             continue
-        if _credit_line(el):  # a source credit ends the byline zone: no name after it
-            found[el] = (normalise(text), "")
-        elif name := _byline_name(normalise(text)):
-            found[el] = (normalise(text), name)
-    if not found:
-        return _Printed("", [])
-    parts: list[str] = []
-    offset = 0
-    names: list[tuple[int, str, str]] = []
-    for node in _VISIBLE_TEXT(tree):
-        piece = " ".join(str(node).split())
-        if not piece:
-            continue
-        if found and not node.is_tail:
-            for up in (node.getparent(), *list(node.getparent().iterancestors())[:3]):
-                if up in found:
-                    names.append((offset, *found.pop(up)))
-                    break
-        parts.append(piece)
-        offset += len(piece) + 1
-    return _Printed(" ".join(parts), names)
+        credit = _credit_line(el)  # a source credit ends the byline zone: no name after it
+        name = "" if credit else _byline_name(normalise(text))
+        if credit or name:
+            before = _page_text_before(el, _BYLINE_GAP + 60)
+            found.append(_Printed(before, normalise(text), name or ""))
+    return found
 
 
 _BYLINE_GAP = 300  # characters of page text between the body's end and its byline
 
 
-def _printed_author(lines: list[str], printed: _Printed) -> tuple[list[str], str] | None:
+def _printed_author(lines: list[str], printed: list[_Printed]) -> tuple[list[str], str] | None:
     """An emphasised name line among the last lines of the text, or right after the body's
     last line on the page (a theme that prints the byline below the content block)."""
     for idx in range(len(lines) - 1, max(len(lines) - 5, -1), -1):
         line = " ".join(lines[idx].split())
-        for _, text, name in printed.names:
-            if line == text and name:
-                return lines[:idx] + lines[idx + 1:], name
-    if not lines or not printed.names:
+        for found in printed:
+            if line == found.text and found.name:
+                return lines[:idx] + lines[idx + 1:], found.name
+    end_of_body = " ".join(lines[-1].split())[-40:] if lines else ""
+    if len(end_of_body) < 20:
         return None
-    end_of_body = " ".join(lines[-1].split())[-40:]
-    pos = printed.text.find(end_of_body)
-    if len(end_of_body) < 20 or pos < 0:
+    after_body = [(len(f.before) - f.before.rfind(end_of_body), f) for f in printed
+                  if end_of_body in f.before[-_BYLINE_GAP - 40:]]
+    if not after_body:
         return None
-    end = pos + len(end_of_body)
-    for offset, _, name in printed.names:
-        if end <= offset <= end + _BYLINE_GAP:
-            return (lines, name) if name else None
-    return None
+    first = min(after_body, key=lambda pair: pair[0])[1]  # a credit first ends the search
+    return (lines, first.name) if first.name else None
 
 
 def _split_byline(lines: list[str], tree_author: _Author | None,
-                  printed: _Printed | None = None) -> tuple[list[str], str | None]:
+                  printed: list[_Printed] | None = None) -> tuple[list[str], str | None]:
     """Find the byline among the last lines; return the text without it and the author.
 
     In order: a labelled byline among the last lines ("Tác giả: …"); an emphasised name
@@ -1416,7 +1432,7 @@ def _split_byline(lines: list[str], tree_author: _Author | None,
     labelled = _labelled_byline(lines)
     if labelled is not None:
         return labelled
-    if printed is not None and (found := _printed_author(lines, printed)) is not None:
+    if printed and (found := _printed_author(lines, printed)) is not None:
         return found
     if lines and len(lines[-1]) <= 60 and not lines[-1].endswith((".", ":", "?", "!", ",", ";")):
         line = lines[-1].strip()
@@ -1482,7 +1498,7 @@ _AUTHOR_LABEL = re.compile(r"^(tác giả|tac gia|author|người viết|bởi|b
 
 
 # an author box's note: "Tác giả Nguyễn Văn Tuấn là giám đốc …"
-_BIO_TEXT = etree.XPath("//body//text()[starts-with(normalize-space(.), 'Tác giả ')]")
+_BIO_TEXT = etree.XPath("//body//text()[contains(., 'Tác giả ')]")
 _UPPER = "A-ZĐÂĂÊÔƠƯÁÀẢÃẠẤẦẨẪẬẮẰẲẴẶÉÈẺẼẸẾỀỂỄỆÍÌỈĨỊÓÒỎÕỌỐỒỔỖỘỚỜỞỠỢÚÙỦŨỤỨỪỬỮỰÝỲỶỸỴ"
 _BIO = re.compile(rf"^Tác giả (?P<name>[{_UPPER}][\wÀ-ỹ]*(?: [{_UPPER}][\wÀ-ỹ]*){{1,4}})"
                   r",? (là|hiện là|sinh năm|nguyên là)\b")
