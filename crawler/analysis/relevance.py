@@ -175,6 +175,8 @@ class Topic:
     firm_subjects: tuple[str, ...] = ()
     actors: tuple[str, ...] = ()
     actions: tuple[str, ...] = ()
+    egov_actions: tuple[str, ...] = ()
+    egov_objects: tuple[str, ...] = ()
     frame: FrameLists = FrameLists()
     model: RelevanceModel | None = field(default=None, compare=False, hash=False)
     _index: _TopicIndex = field(init=False, repr=False, compare=False, hash=False)
@@ -251,6 +253,10 @@ class _TopicIndex:
                                for label, phrases in topic.other_subjects]
         self.actors = _Phrases(topic.actors)
         self.actions = _Phrases(topic.actions)
+        self.egov_actions = _Phrases(list(topic.actions) + list(topic.egov_actions))
+        self.egov_objects = _Phrases(topic.egov_objects)
+        self.term_phrases = _Phrases([t.text for t in phrases])  # spelling checked per hit
+        self.term_guards = {t.text: t.not_followed_by for t in phrases}
         self.story = StoryFrame(topic.frame)
 
 
@@ -321,7 +327,7 @@ _TOPIC_KEYS = {"id", "name", "threshold", "terms", "abbreviations", "supporting"
                "supporting_abbreviations", "lookalikes", "not_followed_by", "practice",
                "practice_words", "practice_label", "off_subject", "other_subjects",
                "other_subject_factor", "story_factor", "firm_subjects", "actors", "actions",
-               "model",
+               "egov_actions", "egov_objects", "model",
                *(f.name for f in dataclasses.fields(FrameLists))}
 _TERM_KEYS = {"weight", "not_followed_by"}
 
@@ -410,6 +416,8 @@ def _parse_topic(raw: Any, index: int, path: Path) -> Topic:
         firm_subjects=_strings(raw.get("firm_subjects", []), label, "firm_subjects"),
         actors=_strings(raw.get("actors", []), label, "actors"),
         actions=_strings(raw.get("actions", []), label, "actions"),
+        egov_actions=_strings(raw.get("egov_actions", []), label, "egov_actions"),
+        egov_objects=_strings(raw.get("egov_objects", []), label, "egov_objects"),
         frame=FrameLists(**{f.name: _strings(raw.get(f.name, []), label, f.name)
                             for f in dataclasses.fields(FrameLists)}),
         model=_topic_model(raw.get("model"), label, path),
@@ -751,6 +759,7 @@ def _score_topic(topic: Topic, prepared: list[_Text], unaccented: bool, body_wor
                          f"body mentions, no {topic.practice_label} rule, score "
                          f"x{topic.story_factor:g}")
     body = parts[2].copy()  # before its strong terms are blanked: the practice rule reads it
+    unblanked = [part.copy() for part in parts]  # and the e-government reading, all parts
     for part in parts:
         counts, listed = _strong_counts(index, part, unaccented, penalties)
         for term, n in counts.items():
@@ -804,6 +813,12 @@ def _score_topic(topic: Topic, prepared: list[_Text], unaccented: bool, body_wor
             hits.append(TermHit(practice[0], practice[1], practice[2],
                                 round(topic.threshold - score, 2)))
             score = topic.threshold
+    if score < topic.threshold and not elsewhere:
+        egov = _egov(index, unblanked)
+        if egov is not None:
+            hits.append(TermHit(f"{EGOV_LABEL} ({egov[0]})", egov[1], 1,
+                                round(topic.threshold - score, 2)))
+            score = topic.threshold
     return round(score, 2), hits, penalties, frame
 
 
@@ -838,6 +853,7 @@ def _elsewhere(topic: Topic, parts: list[_Text], frame: str | None
 
 
 _SENTENCE_END = re.compile(r"[.!?](?=\s|$)|\n")  # not the dot of 18.400 or 1.5
+EGOV_LABEL = "e-government practice (chính phủ điện tử)"
 
 
 def _frame(index: _TopicIndex, parts: list[_Text]) -> str | None:
@@ -867,6 +883,49 @@ def _frame(index: _TopicIndex, parts: list[_Text]) -> str | None:
                 what = next((p for s1, _, p in digital if begin <= s1 < finish), None)
                 if what is not None:
                     return f"{actor} + {action} + {what} ({part.name})"
+    return None
+
+
+def _sentences(part: _Text, limit: int | None = None) -> list[tuple[int, int]]:
+    """(start, end) of the sentences of ``part`` (the first ``limit`` of them)."""
+    out: list[tuple[int, int]] = []
+    begin = 0
+    for m in _SENTENCE_END.finditer(part.folded):
+        if part.folded[begin:m.start()].strip():
+            out.append((begin, m.start()))
+        begin = m.end()
+    if part.folded[begin:].strip():
+        out.append((begin, len(part.folded)))
+    return out[:limit] if limit is not None else out
+
+
+def _egov(index: _TopicIndex, parts: list[_Text]) -> tuple[str, str] | None:
+    """E-government told in its own words (issue 21: stories of 2014-2018 say "giao dịch
+    điện tử", "hệ thống thông tin", "ứng dụng CNTT", not "chuyển đổi số"): a sentence of the
+    title or lead naming an action (``actions``, ``egov_actions``) and what a state body
+    deploys, connects or moves (``egov_objects``, or a topic term), with a state body or
+    sector (``actors``) in the same sentence, or, for a title, in the lead or the body's
+    first two sentences. Returns ("actor + action + object", where) or None."""
+    if index.egov_objects.regex is None:
+        return None
+    title, lead, body = parts
+    around = [(lead, (0, len(lead.folded)))] + [(body, s) for s in _sentences(body, 2)]
+    for part in (title, lead):
+        for begin, end in _sentences(part):
+            objects = [s for s in index.egov_objects.spans(part) if begin <= s[0] < end]
+            objects += [span for span in index.term_phrases.spans(part)
+                        if begin <= span[0] < end and _guarded(
+                            part, span[1], index.term_guards[span[2]], False) is None]
+            actions = [s for s in index.egov_actions.spans(part) if begin <= s[0] < end
+                       and not any(o[0] < s[1] and s[0] < o[1] for o in objects)]
+            if not objects or not actions:
+                continue
+            actors = [a for s0, _, a in index.actors.spans(part) if begin <= s0 < end]
+            if not actors and part.name == "title":
+                actors = [a for other, (b, e) in around
+                          for s0, _, a in index.actors.spans(other) if b <= s0 < e]
+            if actors:
+                return (f"{actors[0]} + {actions[0][2]} + {min(objects)[2]}", part.name)
     return None
 
 

@@ -19,7 +19,13 @@ A story framed with the topic's words is still not the topic's story when (issue
   (``howto``: "Cách …", "Hướng dẫn cách …", "Phải làm gì khi …") or is a question asked with
   an individual's words (``howto_questions``: "… như thế nào?", "… cần gì?"), unless the
   lead's first sentence is a state body's decision or launch (``state_actors`` with
-  ``state_decisions``: ban hành, triển khai, chính thức …).
+  ``state_decisions``: ban hành, triển khai, chính thức …); or, whatever the title, a lead
+  whose first sentence instructs an individual or explains an app's feature to one
+  (``howto_leads``: "người dân phải …", "bạn có thể …", "… là một tiện ích") and names no
+  state body, nor does the title.
+* **an online session is the story**: the title opens with an event's format
+  (``formats``: "Đối thoại trực tuyến", "Giao lưu trực tuyến" …); its "trực tuyến" is how
+  the Q&A was held, not a service moved online.
 
 Names are matched as written: an entry with a capital letter is case-sensitive ("Bộ",
 "FPT"), one in lower case is not ("tỉnh" finds "Tỉnh"); an entry ending in " *" needs a
@@ -130,11 +136,13 @@ class FrameLists:
     home_places: tuple[str, ...] = ()
     howto: tuple[str, ...] = ()
     howto_questions: tuple[str, ...] = ()
+    howto_leads: tuple[str, ...] = ()
+    formats: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
 class Reason:
-    kind: str  # "firm_subject" | "foreign" | "howto"
+    kind: str  # "firm_subject" | "foreign" | "howto" | "format"
     evidence: str  # what was found, for the explanation
 
     def __str__(self) -> str:
@@ -162,6 +170,8 @@ class StoryFrame:
         self.home = Names(list(lists.home_places) + (provinces if lists.home_places else []))
         self.howto = Names(lists.howto)
         self.questions = Names(lists.howto_questions)
+        self.howto_leads = Names(lists.howto_leads)
+        self.formats = Names(lists.formats)
 
     def reasons(self, title: str, lead: str, unaccented: bool = False) -> list[Reason]:
         """Why the story is someone else's (empty: nothing says so)."""
@@ -172,7 +182,9 @@ class StoryFrame:
         sentence = _first_sentence(headline)
         out = [r for r in (self._firm(sentence, where, title, lead, unaccented),
                            self._abroad(headline, where, title, lead, unaccented),
-                           self._howto(sentence, title, lead, unaccented)) if r is not None]
+                           self._howto(sentence, title, lead, unaccented)
+                           or self._instructs(title, lead, unaccented),
+                           self._format(title, unaccented)) if r is not None]
         return out
 
     def _ours(self, text: str, names: Names, unaccented: bool) -> list[Match]:
@@ -249,3 +261,30 @@ class StoryFrame:
                 f"the title asks {found.text!r}")
         return Reason("howto", f"{what}: a how-to or question for an individual, not a "
                       f"state body's decision")
+
+    def _instructs(self, title: str, lead: str, unaccented: bool) -> Reason | None:
+        """A lead that instructs an individual or explains an app's feature to one
+        (``howto_leads``: "người dân phải …", "bạn có thể …", "… là một tiện ích"), whatever
+        the title says, unless the title or that sentence names a state body (then it is the
+        body's decision, told for the people it concerns)."""
+        first = _first_sentence(lead)
+        found = next(iter(self.howto_leads.find(first, unaccented)), None)
+        if found is None:
+            return None
+        if self._ours(first, self.state, unaccented) or \
+                (title and self._ours(title, self.state, unaccented)):
+            return None
+        return Reason("howto", f"the lead's first sentence says {found.text!r} and names no "
+                      f"state body: instructions or a feature explained to an individual, not "
+                      f"a state body's decision")
+
+    def _format(self, title: str, unaccented: bool) -> Reason | None:
+        """A title opening with an event held online (``formats``: "Đối thoại trực tuyến",
+        "Giao lưu trực tuyến" …): the story is a Q&A session, and its "trực tuyến" is the
+        session's format, not a service moved online."""
+        opener = next((m for m in self.formats.find(_first_sentence(title), unaccented)
+                       if not title[:m.start].strip(" \t\"'“‘")), None)
+        if opener is None:
+            return None
+        return Reason("format", f"{opener.text!r} opens the title: an online Q&A session or "
+                      f"talk is the story, its 'trực tuyến' the format")
