@@ -104,8 +104,18 @@ def test_a_photo_story_told_in_short_centred_captions_keeps_them() -> None:
     photos = "".join(f"<p style='text-align:center'><img src='/a/{i}.jpg'></p>"
                      f"<p style='text-align:center'><em>{text}</em></p>"
                      for i, text in enumerate(SHORT_CAPTIONS))
+    got = lines(page(f"<p>{PARAS[0]}</p>{photos}"))
+    assert got == [PARAS[0], *SHORT_CAPTIONS]
+
+
+def test_a_report_with_paragraphs_of_its_own_keeps_its_captions_out() -> None:
+    # as many photos, but the report's own paragraphs are more than half as long as the
+    # captions: an illustrated article, not a photo story
+    photos = "".join(f"<p style='text-align:center'><img src='/a/{i}.jpg'></p>"
+                     f"<p style='text-align:center'><em>{text}</em></p>"
+                     for i, text in enumerate(SHORT_CAPTIONS))
     got = lines(page(f"<p>{INTRO}</p>{photos}"))
-    assert got == [INTRO, *SHORT_CAPTIONS]
+    assert got == [INTRO]
 
 
 def test_the_captions_of_an_article_longer_than_them_stay_out() -> None:

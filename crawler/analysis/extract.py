@@ -1564,6 +1564,9 @@ _RUNNING_SKIP = frozenset({"a", "nav", "footer", "aside", "header", "script", "s
                            "noscript", "button", "select", "option", "textarea", "title"})
 _LONG_TEXT = etree.XPath("//body//text()[string-length(normalize-space(.)) >= 100]")
 _CAPTION_STORY = 0.5  # kept less than this share of the running text: look at the captions
+# captions removed this many times longer than the text kept: a story told in captions (a
+# report with many photos but paragraphs of its own stays below it)
+_CAPTIONS_OVER_TEXT = 2
 
 
 def _running_text(tree: HtmlElement) -> int:
@@ -1673,7 +1676,7 @@ def extract_page(html: str | bytes, url: str, hints: ExtractHints | None = None)
     """Extract one article page. Raises ExtractionError when there is no article.
 
     Safety net: when the text kept is less than half the page's running text, or less than
-    the caption text removed, the page may tell its story in image captions (a photo story:
+    half the caption text removed, the page may tell its story in image captions (a photo story:
     each photo with a line or a paragraph under it), so it is extracted again keeping
     captions, and that text is used when it is half as long again. The second pass runs on
     such pages only.
@@ -1692,7 +1695,7 @@ def extract_page(html: str | bytes, url: str, hints: ExtractHints | None = None)
     except ExtractionError as exc:
         lines, captions, failure = [], 0, exc
     kept = sum(len(line) for line in lines)
-    if kept < _CAPTION_STORY * running or captions > kept:
+    if kept < _CAPTION_STORY * running or captions > _CAPTIONS_OVER_TEXT * kept:
         try:
             fuller = _body_lines(_parse(html), url, hints, title, keep_captions=True).lines
         except ExtractionError:
