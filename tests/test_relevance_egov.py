@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import dataclasses
 
+import pytest
+
 from crawler.analysis.relevance import EGOV_LABEL, Classification, Topic, classify, load_topics
 
 # DX words in the body, as a feature explainer or a session's report would hold them
@@ -87,8 +89,11 @@ def test_a_state_body_instructing_people_stays_dx() -> None:
                         _rules()))
 
 
-def test_an_online_qa_session_is_not_dx() -> None:
-    title = "Giao lưu trực tuyến về thủ tục thuế điện tử cho hộ kinh doanh"
+@pytest.mark.parametrize("title", [
+    "Giao lưu trực tuyến về thủ tục thuế điện tử cho hộ kinh doanh",
+    "Talkshow: hộ kinh doanh hỏi, chuyên gia đáp về thuế điện tử",
+])
+def test_an_online_qa_session_or_talk_show_is_not_dx(title: str) -> None:
     lead = ("Cục Thuế tỉnh tổ chức giao lưu trực tuyến trên cổng thông tin điện tử, trả lời "
             "câu hỏi của người nộp thuế.")
     verdict = classify(title, lead, lead + "\n" + DX_BODY, _rules())

@@ -23,9 +23,9 @@ A story framed with the topic's words is still not the topic's story when (issue
   whose first sentence instructs an individual or explains an app's feature to one
   (``howto_leads``: "người dân phải …", "bạn có thể …", "… là một tiện ích") and names no
   state body, nor does the title.
-* **an online session is the story**: the title opens with an event's format
-  (``formats``: "Đối thoại trực tuyến", "Giao lưu trực tuyến" …); its "trực tuyến" is how
-  the Q&A was held, not a service moved online.
+* **an event is the story**: the title opens with an event's format (``formats``: "Đối
+  thoại trực tuyến", "Giao lưu trực tuyến", "Talkshow" …); its "trực tuyến" is how the Q&A
+  was held, not a service moved online.
 
 Names are matched as written: an entry with a capital letter is case-sensitive ("Bộ",
 "FPT"), one in lower case is not ("tỉnh" finds "Tỉnh"); an entry ending in " *" needs a
@@ -279,12 +279,12 @@ class StoryFrame:
                       f"a state body's decision")
 
     def _format(self, title: str, unaccented: bool) -> Reason | None:
-        """A title opening with an event held online (``formats``: "Đối thoại trực tuyến",
-        "Giao lưu trực tuyến" …): the story is a Q&A session, and its "trực tuyến" is the
-        session's format, not a service moved online."""
+        """A title opening with an event's format (``formats``: "Đối thoại trực tuyến",
+        "Giao lưu trực tuyến", "Talkshow" …): the story is the event, and its "trực tuyến" is
+        how the session was held, not a service moved online."""
         opener = next((m for m in self.formats.find(_first_sentence(title), unaccented)
                        if not title[:m.start].strip(" \t\"'“‘")), None)
         if opener is None:
             return None
-        return Reason("format", f"{opener.text!r} opens the title: an online Q&A session or "
-                      f"talk is the story, its 'trực tuyến' the format")
+        return Reason("format", f"{opener.text!r} opens the title: the event (an online Q&A "
+                      f"session, a talk show) is the story, its theme what is talked about")
