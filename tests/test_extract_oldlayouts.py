@@ -153,3 +153,13 @@ def test_another_articles_headline_set_as_h1_in_the_body_goes() -> None:
             f"<div class='article__body cms-body'><div>{body}</div></div></article>"
             "</body></html>")
     assert lines(html) == [INTRO, *PARAS]
+
+
+def test_a_feedback_form_under_the_body_is_not_text() -> None:
+    # the theme's feedback block: a "GỬI PHẢN HỒI" label, a moderation note, the form
+    feedback = ("<div class='GPH-phanhoi'><span>GỬI PHẢN HỒI</span></div><div class='note'>"
+                "Báo Hà Giang hoan nghênh ý kiến của bạn đọc. Các ý kiến sẽ được xem xét trước "
+                "khi đăng.</div><div><span>Họ tên</span><input name='ten'><span>Ý kiến"
+                "</span><textarea></textarea></div>")
+    got = lines(page("".join(f"<p>{t}</p>" for t in [INTRO, *PARAS]) + feedback))
+    assert got == [INTRO, *PARAS]

@@ -139,6 +139,9 @@ FURNITURE_LABELS = frozenset({
     "tin anh", "video", "thu vien anh", "tin tieu diem", "su kien", "chuyen muc",
     "lien ket", "van ban moi", "thong bao", "gop y", "related news", "read more",
     "so luot truy cap", "tin tuc khac", "bai viet moi", "bai moi",
+    # feedback forms under the article ("GỬI PHẢN HỒI", "Gửi ý kiến của bạn")
+    "gui phan hoi", "phan hoi", "y kien phan hoi", "gui y kien", "y kien cua ban",
+    "gui y kien cua ban", "gui phan hoi cua ban",
 })  # fmt: skip
 
 # Lines that are furniture by themselves (folded, compared after stripping punctuation).
