@@ -163,3 +163,36 @@ def test_a_feedback_form_under_the_body_is_not_text() -> None:
                 "</span><textarea></textarea></div>")
     got = lines(page("".join(f"<p>{t}</p>" for t in [INTRO, *PARAS]) + feedback))
     assert got == [INTRO, *PARAS]
+
+
+HOME = "Trang chủ - Website Sở Tư pháp tỉnh Hà Giang"
+
+
+def portal(inner: str) -> str:
+    # a SharePoint portal that shows the article on its home page: the <title> names the
+    # site, the masthead prints the site's name, a box of links comes before the article
+    return (f"<!DOCTYPE html><html><head><meta charset='utf-8'><title>{HOME}</title></head>"
+            f"<body><form id='aspnetForm'><h1>Trang thông tin điện tử Sở Tư pháp tỉnh "
+            "Hà Giang</h1><table><tr><td class='left'><div class='linkweb-title'>Liên kết "
+            "Website của các sở ngành</div><select><option>Cổng thông tin điện tử tỉnh</option>"
+            f"</select></td><td>{inner}</td></tr></table></form></body></html>")
+
+
+def test_a_home_titled_page_takes_the_headline_over_its_first_paragraph() -> None:
+    inner = (f"<table id='tableforprint'><tr><td><p class='Title allowMenuPost'>{TITLE}</p>"
+             "</td></tr></table>" + "".join(f"<p>{t}</p>" for t in [INTRO, *PARAS]))
+    got = extract_page(portal(inner), URL)
+    assert got.title == TITLE
+    assert got.text.split("\n") == [INTRO, *PARAS]
+
+
+def test_the_wayback_toolbar_of_an_archived_copy_is_not_the_page() -> None:
+    toolbar = ("<div id='wm-ipp-base'><div id='wm-ipp'><span class='wm-title'>Wide Crawl "
+               "Number 17: Started August 3rd, 2018 - Still running</span></div></div>")
+    inner = (f"<div class='news-title'>{TITLE}</div>"
+             + "".join(f"<p>{t}</p>" for t in [INTRO, *PARAS]))
+    html = ("<html><head><meta charset='utf-8'><title>Sở Tư pháp tỉnh Hà Giang</title></head>"
+            f"<body>{toolbar}<div class='main'>{inner}</div></body></html>")
+    got = extract_page(html, URL)
+    assert got.title == TITLE
+    assert "Wide Crawl" not in got.text

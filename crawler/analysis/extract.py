@@ -279,7 +279,13 @@ def _parse(data: str | bytes) -> HtmlElement:
         tree = lxml.html.document_fromstring(text)
     except (etree.ParserError, ValueError) as exc:
         raise ExtractionError(f"not parseable as HTML: {exc}") from exc
+    for el in _ARCHIVE_TOOLBAR(tree):  # a copy saved from the Wayback Machine
+        _remove(el)
     return tree
+
+
+# the Wayback Machine's toolbar over an archived copy ("Wide Crawl Number 17 …")
+_ARCHIVE_TOOLBAR = etree.XPath("//*[@id='wm-ipp-base' or @id='wm-ipp' or @id='donato']")
 
 
 # -- furniture removal on the tree -----------------------------------------------------------
@@ -955,6 +961,12 @@ def _title(tree: HtmlElement, hints: ExtractHints | None, chrome: set[HtmlElemen
     og = _meta(tree, "og:title", "twitter:title")
     head = normalise(" ".join(tree.xpath("//title//text()")))
     refs = [_strip_site_suffix(r) for r in (og, head) if r]
+    if not og and _HOME_TITLE.match(fold(head)):
+        # the CMS shows the article on its home page ("Trang chủ - Sở …", SharePoint
+        # portals): the <title> names the site; the headline sits over the body
+        found = _headline_over_body(tree, chrome)
+        if found:
+            return found
     candidates: list[tuple[str, bool]] = []  # (text, title-classed)
     for el in tree.iter("h1", "h2", "h3", "div", "span", "p", "td"):
         marks = f"{el.get('class', '')} {el.get('id', '')}"
@@ -980,6 +992,43 @@ def _title(tree: HtmlElement, hints: ExtractHints | None, chrome: set[HtmlElemen
 
 
 GENERIC_TITLE_WORDS = 3  # a <title> this short ("Tin tức", "Cổng TTĐT") names the site
+_PROSE_TEXT = etree.XPath(".//text()[string-length(normalize-space(.)) >= 20]"
+                         "[not(ancestor::script) and not(ancestor::style)]")
+_HOME_TITLE = re.compile(r"^\W*(trang chu|home|home page|trang nhat)\b")
+
+
+def _headline_over_body(tree: HtmlElement, chrome: set[HtmlElement]) -> str | None:
+    """The first headline-shaped line followed by prose: a heading, a title-classed or bold
+    block of 5 to 40 words that is not a sentence and not a link, with a paragraph of 100
+    characters or more after it (under 300 characters of other text between them)."""
+    body = tree.find("body")
+    if body is None:
+        return None
+    pending: str | None = None
+    gap = 0
+    skip: set[HtmlElement] = set()
+    for el in body.iter():
+        if not isinstance(el.tag, str) or el in skip:
+            continue
+        if el in chrome or el.tag in ("script", "style", "a", "nav", "select", "option"):
+            skip.update(el.iter())
+            continue
+        marks = f"{el.get('class', '')} {el.get('id', '')}"
+        if el.tag in ("h1", "h2", "h3", "b", "strong") or _TITLE_CLASS.search(marks):
+            text = normalise(" ".join(el.itertext()))
+            if 5 <= len(text.split()) <= 40 and len(text) <= 250 and not text.endswith(".") \
+                    and el.find(".//a") is None:
+                pending, gap = text, 0
+                skip.update(el.iter())
+                continue
+        for own in (el.text, el.tail):
+            length = len((own or "").strip())
+            if pending and length >= 100:
+                return pending
+            gap += length
+        if gap > 300:
+            pending = None
+    return None
 
 
 def _visual_headline(tree: HtmlElement, chrome: set[HtmlElement]) -> str | None:
