@@ -196,3 +196,13 @@ def test_the_wayback_toolbar_of_an_archived_copy_is_not_the_page() -> None:
     got = extract_page(html, URL)
     assert got.title == TITLE
     assert "Wide Crawl" not in got.text
+
+
+def test_an_article_in_the_row_under_a_web_parts_label_is_kept() -> None:
+    # a portal's web part titled "Tin nổi bật" shows the article in the table row under its
+    # title row: the label's block ends where the article's row begins
+    rows = ("<table class='webpart'><tr class='tr-title'><td>Tin nổi bật</td></tr><tr><td "
+            f"class='dv-title'><div><h2>{TITLE}</h2>"
+            + "".join(f"<p>{t}</p>" for t in [INTRO, *PARAS]) + "</div></td></tr></table>")
+    got = extract_page(portal(rows), URL)
+    assert got.text.split("\n") == [INTRO, *PARAS]

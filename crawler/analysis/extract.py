@@ -562,8 +562,9 @@ def _is_article_paragraph(el: HtmlElement) -> bool:
     at all, a container at most 5% of its text in links (one inline link in a long body
     ``<div>`` passes, a teaser's headline link does not).
     """
-    if not isinstance(el.tag, str) or el.tag not in ("p", "div", "section", "blockquote"):
-        return False
+    if not isinstance(el.tag, str) or el.tag not in ("p", "div", "section", "blockquote",
+                                                      "article", "table", "tbody", "tr", "td"):
+        return False  # a table row holding the article (a portal's web part) counts too
     length = _text_len(el)
     if length < 200:
         return False
