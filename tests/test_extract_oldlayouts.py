@@ -206,3 +206,23 @@ def test_an_article_in_the_row_under_a_web_parts_label_is_kept() -> None:
             + "".join(f"<p>{t}</p>" for t in [INTRO, *PARAS]) + "</div></td></tr></table>")
     got = extract_page(portal(rows), URL)
     assert got.text.split("\n") == [INTRO, *PARAS]
+
+
+def test_a_layout_box_named_widget_that_holds_the_title_and_body_stays() -> None:
+    # the theme's column box is classed "columns-widget"; the page's menus and boxes hold
+    # more text than the article; a real widget (a box of links) beside it still goes
+    menu = "".join(f"<li><a href='/chuyen-muc/{i}.html'>Chuyên mục tin tức số {i} của nhà "
+                   f"trường</a></li>" for i in range(40))
+    widget = ("<div class='widget'><h3>Liên kết</h3><ul><li><a href='https://moet.gov.vn'>"
+              "Bộ Giáo dục và Đào tạo</a></li></ul></div>")
+    html = (f"<!DOCTYPE html><html><head><meta charset='utf-8'><title>{TITLE}</title></head>"
+            f"<body><ul class='mainmenu'>{menu}</ul><div class='columns-widget container'>"
+            f"<article><h1>{TITLE}</h1><div class='content-detail'>"
+            + "".join(f"<p>{t}</p>" for t in [INTRO, *PARAS]) + f"</div></article>{widget}"
+            "</div></body></html>")
+    assert lines(html) == [INTRO, *PARAS]
+
+
+def test_a_lead_set_as_a_heading_is_a_paragraph() -> None:
+    inner = f"<h3>{INTRO}</h3>" + "".join(f"<p>{t}</p>" for t in PARAS)
+    assert lines(page(inner)) == [INTRO, *PARAS]

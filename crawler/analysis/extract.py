@@ -416,14 +416,19 @@ _INLINE = frozenset({"a", "abbr", "b", "bdi", "br", "cite", "code", "em", "font"
 
 
 _MIN_DIV_PARAGRAPH = 80
+_LONG_HEADING = 150  # no headline or intertitle is this long; a lead in an <h2>/<h3> is
 
 
 def _text_divs_to_paragraphs(root: HtmlElement) -> None:
-    """Make a ``<div>`` that holds only text and inline markup a ``<p>``.
+    """Make a ``<div>`` that holds only text and inline markup a ``<p>``, and a heading as
+    long as a paragraph (a lead set as ``<h3>``) a ``<p>``.
 
     CKEditor and old portal templates write paragraphs as ``<div>``s, often mixed with
     ``<p>``s; trafilatura drops such text blocks when their siblings are paragraphs.
     """
+    for el in root.iter("h2", "h3", "h4", "h5", "h6"):
+        if _text_len(el) >= _LONG_HEADING:  # a lead set as a heading: a paragraph of text
+            el.tag = "p"
     for el in root.iter("div"):
         if any(not isinstance(c.tag, str) or c.tag not in _INLINE for c in el
                if not isinstance(c, etree._Comment)):
@@ -502,7 +507,8 @@ def _split_runs(el: HtmlElement) -> None:
 _CAPTION_CLASS = re.compile(r"caption|chuthich")
 
 
-def _drop_furniture_elements(root: HtmlElement, total: int, keep_captions: bool = False) -> int:
+def _drop_furniture_elements(root: HtmlElement, total: int, keep_captions: bool = False,
+                             article: set[HtmlElement] | None = None) -> int:
     """Drop furniture elements; return how many characters of caption text went with them.
 
     Captions are decided on the page as printed, before anything is removed: a caption
@@ -536,7 +542,8 @@ def _drop_furniture_elements(root: HtmlElement, total: int, keep_captions: bool 
                       "template"):
             _remove(el)
             continue
-        if _is_furniture_el(el) and _text_len(el) < max(total * 0.4, 200):
+        if _is_furniture_el(el) and _text_len(el) < max(total * 0.4, 200) \
+                and not (article and el in article and _holds_paragraphs(el)):
             _remove(el)
         elif not keep_captions and _tokens(el) & CAPTION_TOKENS \
                 and el.tag in ("p", "span", "em", "div", "td") \
@@ -1700,7 +1707,11 @@ def _body_lines(tree: HtmlElement, url: str, hints: ExtractHints | None, title: 
     total = _text_len(body) if body is not None else 0
     _drop_labelled_blocks(tree)
     _drop_stray_headlines(tree, title)
-    captions = _drop_furniture_elements(tree, total, keep_captions)
+    # the elements holding the title's heading: one of them that holds paragraphs is the
+    # article's zone, whatever its class says ("columns-widget", a theme's layout box)
+    heading = _title_element(tree, title, set()) if title else None
+    article = set(heading.iterancestors()) if heading is not None else None
+    captions = _drop_furniture_elements(tree, total, keep_captions, article)
     _drop_teaser_blocks(tree, _site(url))
     if keep_captions:  # a caption is a paragraph: not a table row, not glued to the next
         for el in tree.iter("figcaption", "figure"):
