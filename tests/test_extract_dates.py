@@ -136,3 +136,10 @@ def test_a_two_digit_year_needs_a_time_or_ngay() -> None:
     assert parse_vietnamese_date("ngày 5/3/24") is not None
     assert parse_vietnamese_date("tỷ lệ 12/10/12 của kế hoạch") is None
     assert parse_vietnamese_date("Quyết định 12/10/12/QĐ-UBND") is None
+
+
+def test_a_document_reference_with_a_colon_dates_the_document() -> None:
+    from crawler.core.dates import find_published_in_text
+
+    value = find_published_in_text("Số: 486/QĐ-UBND Ngày: 06/04/2018\nVăn thư lưu trữ 22/04/2019")
+    assert value is not None and value.date().isoformat() == "2019-04-22"

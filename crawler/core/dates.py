@@ -49,8 +49,8 @@ _DATE_CUE = re.compile(
     r"\d{1,2}\s*[:hg]\s*\d{2})\b")
 # A line that cites a document ("Kế hoạch số 54/KH-UBND ngày 09/3/2022") dates the document.
 _DOCUMENT_REF = re.compile(
-    r"\bso\s*\d+\s*/|\b(quyet dinh|nghi quyet|ke hoach|thong tu|chi thi|cong van|nghi dinh|"
-    r"van ban|luat|de an|chuong trinh)\b")
+    r"\bso\s*:?\s*\d+\s*/|\b(quyet dinh|nghi quyet|ke hoach|thong tu|chi thi|cong van|"
+    r"nghi dinh|van ban|luat|de an|chuong trinh)\b")  # "Số: 486/QĐ-UBND Ngày: 06/04/2018" too
 
 
 def _build(y: int, m: int, d: int, hh: int = 0, mm: int = 0, ss: int = 0) -> datetime | None:
