@@ -9,6 +9,9 @@ Data (labels by hand, see benchmarks/relevance_real/README.md):
   /work/corpus/sealed/relevance_holdout.jsonl and fresh-1 /work/corpus/fresh/relevance_fresh.jsonl
   (157 articles gathered blind to the filter; both measured once after a freeze, so they may
   be trained on); texts stay outside the repository;
+  fresh-2 /work/corpus/fresh2/relevance_fresh2.jsonl (125 articles, measured once at 34919df,
+  seen since): hard negatives weigh 2 again with it (out of fold real fp 4/3/3 at 0.15 against
+  8/8/7 at weight 1);
 * the written sets under tests/data/relevance_*.jsonl (short hand-written stories told in
   everyday words, which the real corpus lacks; without them the model refuses many of those
   the rules rightly flag).
@@ -57,15 +60,21 @@ from crawler.analysis.relevance_model import FORMAT, Tokenizer, load_model  # no
 
 REAL = [Path("/work/corpus/relevance/dev.jsonl"),
         Path("/work/corpus/sealed/relevance_holdout.jsonl"),
-        Path("/work/corpus/fresh/relevance_fresh.jsonl")]
+        Path("/work/corpus/fresh/relevance_fresh.jsonl"),
+        Path("/work/corpus/fresh2/relevance_fresh2.jsonl")]
 WRITTEN = sorted((ROOT / "tests" / "data").glob("relevance_*.jsonl"))
 OUT = ROOT / "crawler" / "data" / "relevance_model.json"
 TOKENIZER = Tokenizer(ngram_max=3, folded=True, opening=2000)
 C = 10.0
 MIN_DF = 2
 TOP_K = 4000
-HARD_WEIGHT = 1.0  # hard negatives weigh as others: the rules now read whose story it is
+HARD_WEIGHT = 2.0  # hard negatives weigh double: fresh-2 (2014-2018 e-government news) did better
 FOLDS = 5
+# one real DX story the rules flag may be refused out of fold (in each assignment): with none,
+# one essay set the threshold alone (pg-448284a9e2, foreign experience then Vietnam's, DX;
+# fresh-2's f2-bf0779a06c, told the same way, is a hard negative): 0.10, where real false
+# alarms were 4/6/3 out of fold and a written VNeID outage (tests) passed at 0.14
+LOST_ALLOWED = 1
 GRID = [round(0.05 * i, 2) for i in range(1, 11)]  # 0.05 .. 0.50
 DIGITS = 6  # decimals kept of each idf and weight
 VERSION = 1
@@ -190,11 +199,18 @@ def cross_validate(articles: list[Article], docs: list[list[str]], salt: str = "
 
 
 def choose_threshold(articles: list[Article], runs: list[list[float]]) -> float:
-    """The largest grid threshold at which no DX story that the rules flag is refused out of
-    fold, in any of the fold assignments."""
-    lowest = min(p for probability in runs for a, p in zip(articles, probability, strict=True)
-                 if a.rules and a.label)
-    fitting = [t for t in GRID if t <= lowest]
+    """The largest grid threshold at which at most ``LOST_ALLOWED`` real DX stories that the
+    rules flag are refused out of fold, and no written one, in each of the fold
+    assignments."""
+    def fits(t: float) -> bool:
+        for probability in runs:
+            lost = [a for a, p in zip(articles, probability, strict=True)
+                    if a.rules and a.label and p < t]
+            if any(a.source == "written" for a in lost) or len(lost) > LOST_ALLOWED:
+                return False
+        return True
+
+    fitting = [t for t in GRID if fits(t)]
     return fitting[-1] if fitting else GRID[0]
 
 
