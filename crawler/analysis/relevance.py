@@ -64,6 +64,7 @@ from crawler.analysis.relevance_model import (
     load_model,
 )
 from crawler.analysis.storyframe import FrameLists, StoryFrame
+from crawler.core.files import read_text
 from crawler.core.text import fold, marked_share, nfc
 from crawler.core.tomltables import open_table
 
@@ -473,12 +474,9 @@ def _bundled() -> tuple[Topic, ...]:
 
 
 def _load(file: Path) -> list[Topic]:
+    text = read_text(file, "topics", TopicFileError)
     try:
-        data = tomllib.loads(file.read_text(encoding="utf-8"))
-    except FileNotFoundError as exc:
-        raise TopicFileError(f"{file}: topics file not found") from exc
-    except (OSError, UnicodeDecodeError) as exc:
-        raise TopicFileError(f"{file}: cannot read topics file: {exc}") from exc
+        data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise TopicFileError(f"{file}: not valid TOML: {exc}") from exc
     unknown = sorted(set(data) - {"topics"})

@@ -30,6 +30,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from crawler.core.files import read_text
 from crawler.core.text import fold, nfc
 
 FORMAT = "provwatch-relevance-model/1"
@@ -223,12 +224,9 @@ def load_model(path: str | Path) -> RelevanceModel:
 
 @lru_cache(maxsize=8)
 def _load(file: Path, size: int, mtime: int) -> RelevanceModel:
+    text = read_text(file, "model", ModelFileError)
     try:
-        data = json.loads(file.read_text(encoding="utf-8"))
-    except FileNotFoundError as exc:
-        raise ModelFileError(f"{file}: model file not found") from exc
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ModelFileError(f"{file}: cannot read model file: {exc}") from exc
+        data = json.loads(text)
     except json.JSONDecodeError as exc:
         raise ModelFileError(f"{file}: not valid JSON: {exc}") from exc
     model = _parse(data, file)

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from crawler.core.files import read_text
 from crawler.core.provinces import canonical_province, current_province
 from crawler.core.tomltables import open_table
 
@@ -206,12 +207,7 @@ def parse_sources(text: str, path: Path) -> list[Source]:
 
 def _read(path: str | Path | None) -> tuple[str, Path]:
     file = Path(path) if path is not None else bundled_sources_path()
-    try:
-        return file.read_text(encoding="utf-8"), file
-    except FileNotFoundError as exc:
-        raise SourcesFileError(f"{file}: sources file not found") from exc
-    except (OSError, UnicodeDecodeError) as exc:
-        raise SourcesFileError(f"{file}: cannot read sources file: {exc}") from exc
+    return read_text(file, "sources", SourcesFileError), file
 
 
 def load_sources(path: str | Path | None = None, *, lenient: bool = False) -> list[Source]:
